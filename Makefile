@@ -1,0 +1,29 @@
+# Two commands do all the set-up: `make run` and `make test`.
+# Each creates .venv if it is missing and installs nhsim with what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test verify docs bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/nhsim run configs/neighbourhood_50k.toml --replications 20
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+verify: $(STAMP)
+	$(BIN)/nhsim verify
+
+docs: $(STAMP)
+	$(BIN)/python -m sim.scenario.reference > docs/reference/scenario.md
+
+clean:
+	rm -rf $(VENV) build *.egg-info

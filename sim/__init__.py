@@ -1,0 +1,15 @@
+"""nhsim: a discrete-event simulation of urgent and intermediate community care.
+
+How many ambulance conveyances and emergency admissions do community services avoid,
+and how does that change with their capacity? The public API:
+
+- :func:`load_scenario` — read and validate a scenario file (TOML)
+- :func:`simulate` — one replication → ``dict`` of named metrics
+- :func:`run` — many replications, in parallel → :class:`Results`
+"""
+
+from sim.experiment import Results, run, simulate
+from sim.scenario import Scenario, ScenarioError, load_scenario
+
+__all__ = ["load_scenario", "simulate", "run", "Results", "Scenario", "ScenarioError"]
+__version__ = "0.1.0"

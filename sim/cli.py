@@ -1,0 +1,214 @@
+"""The ``nhsim`` command line (also ``python -m sim``).
+
+Parses arguments, calls the layers below and prints. Bad input never gives a
+traceback: scenario problems are printed one a line, naming file and key path, and
+the command exits with code 2 having written nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sim.scenario.errors import ScenarioError
+
+__all__ = ["main"]
+
+EXIT_BAD_INPUT = 2
+EXIT_CHECK_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _add_scenario_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+        help="override a scenario key, e.g. --set services.ucr.staff=4 (repeatable)",
+    )
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--replications", "-n", type=_positive_int, help="replications (default: the scenario's run.replications)")
+    p.add_argument("--seed", type=_seed, help="seed of the run (default: the scenario's run.seed)")
+    p.add_argument("--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)")
+    p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>-<timestamp>/)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    _add_scenario_options(p)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nhsim",
+        description="Simulate urgent community care: conveyances and admissions avoided, and how they depend on capacity.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run a scenario's replications and write a results directory")
+    p.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    _add_run_options(p)
+
+    p = sub.add_parser("validate", help="check a scenario file and print the resolved scenario")
+    p.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    _add_scenario_options(p)
+
+    sub.add_parser("schema", help="print the JSON schema of scenario files")
+
+    p = sub.add_parser("verify", help="check the simulator against queueing theory and print a table")
+    p.add_argument("--replications", "-n", type=_positive_int, default=20, help="replications per check (default 20)")
+    p.add_argument("--seed", type=_seed, default=2024, help="seed (default 2024)")
+    p.add_argument("--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)")
+    return parser
+
+
+def _print_problems(err: ScenarioError) -> int:
+    for problem in err.problems:
+        print(str(problem), file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _fmt(x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    ax = abs(x)
+    if ax >= 1000:
+        return f"{x:,.0f}"
+    if ax >= 100:
+        return f"{x:.1f}"
+    if ax >= 1:
+        return f"{x:.2f}"
+    return f"{x:.3f}"
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths)))]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+    return "\n".join(lines)
+
+
+def _progress(total: int, quiet: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="rep", desc="replications", disable=quiet or None, file=sys.stderr)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.experiment import Interrupted, run
+    from sim.results import default_out_dir, write_run
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    n = args.replications or scenario.run.replications
+    started = datetime.now(timezone.utc)
+    command = ["nhsim", *sys.argv[1:]]
+    out = args.out or default_out_dir(scenario)
+    bar = _progress(n, args.quiet)
+    try:
+        results = run(scenario, n, args.seed, workers=args.workers, progress=bar.update)
+    except Interrupted as stop:
+        bar.close()
+        if stop.results.n:
+            write_run(out, stop.results, command, started, interrupted=True, replications_requested=n)
+            print(f"Interrupted: {stop.results.n} of {n} replications kept in {out}/", file=sys.stderr)
+        else:
+            print("Interrupted before any replication completed; nothing written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    bar.close()
+    write_run(out, results, command, started, interrupted=False, replications_requested=n)
+    if not args.quiet:
+        rows = [
+            [m, _fmt(iv.mean), _fmt(iv.ci_low), _fmt(iv.ci_high)]
+            for m, iv in results.summary().items()
+        ]
+        print(f"{scenario.name}: {results.n} replications, seed {results.seed}, "
+              f"{scenario.run.days:g} days after {scenario.run.warmup_days:g} days' warm-up (counts per year)")
+        print(_table(rows, ["metric", "mean", "95% CI low", "95% CI high"]))
+    print(f"Results written to {out}/")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.results import scenario_json
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    sys.stdout.write(scenario_json(scenario))
+    print(f"{args.scenario}: valid", file=sys.stderr)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from sim.scenario.model import Scenario
+
+    print(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from sim.verify import run_checks
+
+    print(f"Verifying against queueing theory: {args.replications} replications a check, "
+          "99% confidence intervals...", file=sys.stderr)
+    results = run_checks(replications=args.replications, seed=args.seed, workers=args.workers)
+    rows = [
+        [r.name, f"{r.theory:.4f}", f"{r.mean:.4f}", f"[{r.ci_low:.4f}, {r.ci_high:.4f}]", "pass" if r.passed else "FAIL"]
+        for r in results
+    ]
+    print(_table(rows, ["check", "theory", "simulated", "99% CI", "result"]))
+    failed = sum(not r.passed for r in results)
+    print(f"{len(results) - failed} of {len(results)} checks passed")
+    return EXIT_CHECK_FAILED if failed else 0
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema, "verify": cmd_verify}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from importlib.metadata import version
+
+        print(f"nhsim {version('nhsim')}")
+        return 0
+    if not args.command:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as err:
+        return _print_problems(err)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

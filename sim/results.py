@@ -1,0 +1,139 @@
+"""Write a run's results directory: CSV tables, the resolved scenario, a manifest.
+
+Every file is written to a temporary name and renamed into place, so a run killed
+at any moment leaves whole files or none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from sim.experiment import Results
+from sim.scenario.model import Scenario
+
+__all__ = ["write_atomic", "write_run", "manifest", "default_out_dir", "scenario_json"]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _csv(rows: list[list[Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def default_out_dir(scenario: Scenario, root: Path = Path("results")) -> Path:
+    """``results/<scenario>-<timestamp>/``, made unique if that name is taken."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = root / f"{scenario.name}-{stamp}"
+    k = 1
+    while out.exists():
+        k += 1
+        out = root / f"{scenario.name}-{stamp}-{k}"
+    return out
+
+
+def _git_commit() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        )
+        if commit.returncode != 0:
+            return None
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here, capture_output=True, text=True, timeout=5,
+        )
+        return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def manifest(results: Results, command: list[str], started: datetime, finished: datetime, **extra: Any) -> dict[str, Any]:
+    """Provenance of a run: what produced these numbers, with which software."""
+    return {
+        "nhsim_version": _version("nhsim"),
+        "git_commit": _git_commit(),
+        "command": command,
+        "scenario": results.scenario.name,
+        "seed": results.seed,
+        "replications": results.n,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "versions": {
+            "python": platform.python_version(),
+            "simpy": _version("simpy"),
+            "numpy": _version("numpy"),
+            "scipy": _version("scipy"),
+            "pydantic": _version("pydantic"),
+        },
+        "platform": platform.platform(),
+        **extra,
+    }
+
+
+def scenario_json(scenario: Scenario) -> str:
+    """The fully resolved scenario, as JSON with the keys of the scenario file."""
+    return json.dumps(scenario.model_dump(mode="json", by_alias=True), indent=2) + "\n"
+
+
+def replications_csv(results: Results) -> str:
+    metrics = results.metric_names()
+    rows: list[list[Any]] = [["replication", "seed", *metrics]]
+    for idx, rep in zip(results.indices or range(results.n), results.replications):
+        rows.append([idx, results.seeds[idx], *(rep.get(m, "") for m in metrics)])
+    return _csv(rows)
+
+
+def summary_csv(results: Results) -> str:
+    rows: list[list[Any]] = [["metric", "mean", "std", "ci_low", "ci_high", "n"]]
+    for metric, iv in results.summary().items():
+        rows.append([metric, iv.mean, iv.std, iv.ci_low, iv.ci_high, iv.n])
+    return _csv(rows)
+
+
+def write_run(out: Path, results: Results, command: list[str], started: datetime, **extra: Any) -> Path:
+    """Write replications.csv, summary.csv, scenario.json and manifest.json into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / "scenario.json", scenario_json(results.scenario))
+    write_atomic(out / "replications.csv", replications_csv(results))
+    write_atomic(out / "summary.csv", summary_csv(results))
+    finished = datetime.now(timezone.utc)
+    write_atomic(
+        out / "manifest.json",
+        json.dumps(manifest(results, command, started, finished, **extra), indent=2) + "\n",
+    )
+    return out

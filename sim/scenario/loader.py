@@ -1,0 +1,183 @@
+"""Read scenario files: TOML, ``extends`` chains, ``--set`` overrides, then validation.
+
+The result is a frozen :class:`~sim.scenario.model.Scenario` or a
+:class:`~sim.scenario.errors.ScenarioError` listing every problem with the file and
+key path it comes from. Nothing here knows of SimPy or the engine.
+
+Merging rules: a file that ``extends`` another overrides it key by key, recursively;
+a distribution table (one with ``dist``) and a split (cohort shares, rates by cohort,
+routes) replace the base's table whole, so no stale key from the base survives.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.scenario.checks import check_scenario
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.messages import problems_from_validation
+from sim.scenario.model import Scenario
+
+__all__ = ["load_scenario", "scenario_from_dict", "parse_override", "read_scenario_data"]
+
+REPLACED_WHOLE = {"cohorts", "rate_per_1000", "escalation", "after_visit"}
+"""Tables that an overriding file replaces whole instead of merging into."""
+
+Provenance = dict[tuple[str, ...], str]
+
+
+def display_path(path: Path) -> str:
+    """A path as the user would like to read it: relative to the working directory if inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def _read_toml(path: Path, source: str) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem(source, "", "no such file")]) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(source, "", f"cannot read the file ({exc.__class__.__name__})")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Problem(source, "", f"not valid TOML: {exc}")]) from None
+    if not data:
+        raise ScenarioError([Problem(source, "", "the file is empty: a scenario needs at least population, demand and services")])
+    return data
+
+
+def _leaves(data: dict[str, Any], prefix: tuple[str, ...], source: str, out: Provenance) -> None:
+    for key, value in data.items():
+        path = prefix + (key,)
+        out[path] = source
+        if isinstance(value, dict) and "dist" not in value and key not in REPLACED_WHOLE:
+            _leaves(value, path, source, out)
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any], prefix: tuple[str, ...], source: str, prov: Provenance) -> None:
+    """Merge ``top`` into ``base`` in place, recording where each key came from."""
+    for key, value in top.items():
+        path = prefix + (key,)
+        old = base.get(key)
+        mergeable = (
+            isinstance(value, dict)
+            and isinstance(old, dict)
+            and "dist" not in value
+            and key not in REPLACED_WHOLE
+        )
+        if mergeable:
+            prov[path] = source
+            _merge(old, value, path, source, prov)
+        else:
+            for stale in [p for p in prov if p[: len(path)] == path]:
+                del prov[stale]
+            base[key] = value
+            prov[path] = source
+            if isinstance(value, dict):
+                _leaves(value, path, source, prov)
+
+
+def read_scenario_data(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Provenance]:
+    """The merged raw data of a scenario file and its ``extends`` chain, with provenance."""
+    chain: list[tuple[Path, str, dict[str, Any]]] = []
+    current = Path(path)
+    seen: list[Path] = []
+    source = display_path(current)
+    while True:
+        resolved = current.resolve()
+        if resolved in seen:
+            cycle = " -> ".join(display_path(p) for p in [*seen, resolved])
+            raise ScenarioError([Problem(chain[-1][1], "extends", f"extends forms a cycle: {cycle}")])
+        seen.append(resolved)
+        data = _read_toml(current, source)
+        chain.append((current, source, data))
+        parent = data.pop("extends", None)
+        if parent is None:
+            break
+        if not isinstance(parent, str):
+            raise ScenarioError([Problem(source, "extends", f"must be a file name in quotes, got {parent!r}")])
+        nxt = current.parent / parent
+        if not nxt.is_file():
+            raise ScenarioError(
+                [Problem(source, "extends", f"no such file {parent!r} (looked for {display_path(nxt)})")]
+            )
+        current, source = nxt, display_path(nxt)
+
+    merged: dict[str, Any] = {}
+    prov: Provenance = {}
+    for _, src, data in reversed(chain):
+        _merge(merged, data, (), src, prov)
+    merged.setdefault("name", Path(path).stem)
+    return merged, prov
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``"services.ucr.staff=8"`` → (["services", "ucr", "staff"], 8).
+
+    The value is read as a TOML value (numbers, booleans, quoted strings, lists, inline
+    tables); anything that is not valid TOML is taken as a plain string.
+    """
+    key, sep, raw = text.partition("=")
+    keys = [k.strip() for k in key.split(".")]
+    if not sep or not all(keys):
+        raise ScenarioError([Problem("--set", "", f"{text!r} must look like key.path=value")])
+    raw = raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return keys, value
+
+
+def _apply_override(data: dict[str, Any], prov: Provenance, text: str) -> None:
+    keys, value = parse_override(text)
+    node = data
+    for i, key in enumerate(keys[:-1]):
+        nxt = node.setdefault(key, {})
+        if not isinstance(nxt, dict):
+            where = ".".join(keys[: i + 1])
+            raise ScenarioError([Problem("--set", where, f"is not a table, so {text!r} cannot set a key inside it")])
+        node = nxt
+    path = tuple(keys)
+    for stale in [p for p in prov if p[: len(path)] == path]:
+        del prov[stale]
+    node[keys[-1]] = value
+    prov[path] = "--set"
+    if isinstance(value, dict):
+        _leaves(value, path, "--set", prov)
+
+
+def scenario_from_dict(
+    data: dict[str, Any], source: str = "<scenario>", provenance: Provenance | None = None
+) -> Scenario:
+    """Validate raw scenario data (as read from TOML) into a frozen Scenario."""
+    prov = provenance or {}
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(problems_from_validation(exc, data, prov, source)) from None
+    problems = check_scenario(scenario, data, prov, source)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def load_scenario(path: str | os.PathLike[str], overrides: list[str] | None = None) -> Scenario:
+    """Load, merge, override and validate a scenario file.
+
+    ``overrides`` are ``key.path=value`` strings, as given to ``--set``.
+    Raises :class:`ScenarioError` naming the file and key path of every problem.
+    """
+    data, prov = read_scenario_data(path)
+    for text in overrides or []:
+        _apply_override(data, prov, text)
+    return scenario_from_dict(data, display_path(Path(path)), prov)

@@ -12,15 +12,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-
+import numpy as np
 import simpy
 
 from sim.calendar import Clock
 from sim.demand import arrival_times, cohort_mix, hourly_rates
+from sim.engine.ambulance import AmbulanceService
+from sim.engine.beds import BedPoolService
 from sim.engine.community import CommunityResponseTeam
-from sim.engine.outcome import Home, OutcomeCounter
+from sim.engine.hospital import AcuteService, EmergencyDepartmentService
+from sim.engine.hub import Hub
+from sim.engine.outcome import Exit, OutcomeCounter
 from sim.engine.patient import Patient
-from sim.scenario.model import HOME, CommunityResponse, Outcome, Scenario
+from sim.scenario.model import (
+    HOME,
+    AcuteBeds,
+    Ambulance,
+    ClinicalHub,
+    CommunityResponse,
+    EmergencyDepartment,
+    IntermediateCare,
+    Outcome,
+    Scenario,
+    VirtualWard,
+)
 from sim.streams import Streams
 
 __all__ = ["Tally", "run_replication", "EventLog"]
@@ -34,9 +49,13 @@ class Tally:
     """What one replication emitted: raw counts and sums per service and per source."""
 
     clock: Clock
+    kinds: dict[str, str] = field(default_factory=dict)
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
     arrivals: dict[str, int] = field(default_factory=dict)
     patients: int = 0
+    exited: int = 0
+    in_system_end: int = 0
+    costs: dict[str, float] = field(default_factory=dict)
 
 
 class _DemandStream:
@@ -63,48 +82,134 @@ class _DemandStream:
         i = self._i
         self._i = i + 1
         self.measured += 1
-        self.target(Patient(self.engine.next_id(), self.cohorts[i], self.index))
+        self.target(Patient(self.engine.next_id(), self.cohorts[i], self.index, self.name))
         if i + 1 < len(self.times):
             self.env.timeout(self.times[i + 1] - self.env.now).callbacks.append(self._arrive)
 
 
+def _residual_stays(draw: Callable[[np.random.Generator, int], np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:
+    """Remaining stays of ``n`` patients found in a bed at a random moment (steady state):
+    stays picked in proportion to their length, times a uniform fraction."""
+    if n == 0:
+        return np.empty(0)
+    pool = np.maximum(draw(rng, max(2000, 50 * n)), 0.0)
+    total = pool.sum()
+    if total <= 0:
+        return np.zeros(n)
+    picked = rng.choice(pool, size=n, p=pool / total)
+    return picked * rng.random(n)
+
+
 class _Engine:
     def __init__(self, scenario: Scenario, streams: Streams, log: EventLog | None) -> None:
-        self.env = simpy.Environment()
-        self.clock = Clock.from_days(scenario.run.warmup_days, scenario.run.days)
+        self.env = env = simpy.Environment()
+        self.scenario = scenario
+        self.streams = streams
+        self.clock = clock = Clock.from_days(scenario.run.warmup_days, scenario.run.days)
+        self.cohorts = list(scenario.population.cohorts)
         self._ids = 0
+        self.exit = Exit()
         self.services: dict[str, Any] = {}
         for name, spec in scenario.services.items():
             if isinstance(spec, CommunityResponse):
-                self.services[name] = CommunityResponseTeam(self.env, name, spec, streams, self.clock, log)
+                svc: Any = CommunityResponseTeam(env, name, spec, streams, clock, log)
+            elif isinstance(spec, ClinicalHub):
+                svc = Hub(env, name, spec, streams, clock, log)
+            elif isinstance(spec, Ambulance):
+                svc = AmbulanceService(env, name, spec, streams, clock, self.cohorts, log)
+            elif isinstance(spec, (VirtualWard, IntermediateCare)):
+                svc = BedPoolService(env, name, spec, streams, clock, log)
+            elif isinstance(spec, EmergencyDepartment):
+                svc = EmergencyDepartmentService(env, name, spec, streams, self.cohorts, log)
+            elif isinstance(spec, AcuteBeds):
+                svc = AcuteService(env, name, spec, streams, clock, self.cohorts, log)
             elif isinstance(spec, Outcome):
-                self.services[name] = OutcomeCounter(self.env, name, log)
+                svc = OutcomeCounter(env, name, self.exit, log)
             else:  # pragma: no cover - the schema admits no other kind
                 raise TypeError(f"unknown service kind {type(spec).__name__}")
-        for svc in self.services.values():
-            svc.wire(self.entry_point)
+            self.services[name] = svc
+        for name, svc in self.services.items():
+            if isinstance(svc, Hub):
+                svc.wire(self.entry_point, self.capacity_check)
+            elif isinstance(svc, AmbulanceService):
+                svc.wire(self.entry_point, self.services.get(svc.hub_name) if svc.hub_name else None)
+            elif isinstance(svc, AcuteService):
+                svc.wire(lambda dest, hospital=svc: self.discharge_point(dest, hospital))
+            elif not isinstance(svc, OutcomeCounter):
+                svc.wire(self.entry_point)
         self.sources: list[_DemandStream] = []
         for index, (name, src) in enumerate(scenario.demand.items()):
-            rates = hourly_rates(src, scenario.population, self.clock)
+            rates = hourly_rates(src, scenario.population, clock)
             times = arrival_times(rates, streams.generator(f"demand.{name}.arrivals"))
             _, mix, _ = cohort_mix(src, scenario.population)
             cohorts = streams.generator(f"demand.{name}.cohort").choice(len(mix), size=len(times), p=mix)
             self.sources.append(
-                _DemandStream(
-                    self.env, name, index, times.tolist(), cohorts.tolist(), self.entry_point(src.to), self
-                )
+                _DemandStream(env, name, index, times.tolist(), cohorts.tolist(), self.entry_point(src.to, "demand"), self)
             )
 
     def next_id(self) -> int:
         self._ids += 1
         return self._ids
 
-    def entry_point(self, name: str) -> Callable[[Patient], None]:
-        """The callable that admits a patient to the named service (or sends them home)."""
+    # -- wiring --------------------------------------------------------------------
+    def entry_point(self, name: str, sender: str) -> Callable[[Patient], None]:
+        """How a patient sent by a service of kind ``sender`` enters service ``name``."""
         if name == HOME:
-            return Home
+            return self.exit
         svc = self.services[name]
-        return svc.refer if isinstance(svc, CommunityResponseTeam) else svc.accept
+        if isinstance(svc, CommunityResponseTeam):
+            return svc.refer
+        if isinstance(svc, AmbulanceService):
+            return svc.call
+        if isinstance(svc, BedPoolService):
+            return svc.step_up
+        if isinstance(svc, EmergencyDepartmentService):
+            return svc.attend
+        if isinstance(svc, AcuteService):
+            return svc.admit
+        if isinstance(svc, OutcomeCounter):
+            return svc.accept
+        raise TypeError(f"{name!r} ({type(svc).__name__}) cannot be routed to")  # pragma: no cover
+
+    def discharge_point(self, name: str, hospital: AcuteService) -> Callable[[Patient], bool]:
+        """Where an acute discharge goes; True if the patient left the bed at once."""
+        svc = self.services.get(name)
+        if isinstance(svc, BedPoolService):
+            return lambda p: svc.step_down(p, hospital)
+        target = self.entry_point(name, "acute")
+
+        def leave(patient: Patient) -> bool:
+            target(patient)
+            return True
+
+        return leave
+
+    def capacity_check(self, name: str) -> Callable[[], bool]:
+        """Whether service ``name`` can take a patient from the hub right now."""
+        svc = self.services.get(name)
+        if svc is None or not hasattr(svc, "can_take_now"):
+            return lambda: True
+        return svc.can_take_now
+
+    # -- running -------------------------------------------------------------------
+    def _initial_state(self) -> None:
+        """Patients already in bed pools and acute beds at the start (``initial_occupancy``)."""
+        shares = np.array(list(self.scenario.population.cohorts.values()))
+        for name, spec in self.scenario.services.items():
+            n = getattr(spec, "initial_occupancy", 0)
+            if not n:
+                continue
+            rng = self.streams.generator(f"{name}.initial")
+            svc = self.services[name]
+            if isinstance(svc, AcuteService):
+                pool = np.array([svc.draw_stay(int(c)) for c in rng.choice(len(shares), size=2000, p=shares)])
+                draw = lambda g, k, pool=pool: g.choice(pool, size=k)  # noqa: E731
+                remaining = _residual_stays(draw, n, rng)
+            else:
+                remaining = _residual_stays(spec.los_days.sample, n, rng) * 24.0
+            cohorts = rng.choice(len(shares), size=n, p=shares)
+            for k in range(n):
+                svc.place(Patient(self.next_id(), int(cohorts[k]), -1, "initial"), float(remaining[k]))
 
     def _reset(self, ev: simpy.Event | None = None) -> None:
         now = self.env.now
@@ -114,6 +219,7 @@ class _Engine:
             src.measured = 0
 
     def run(self) -> Tally:
+        self._initial_state()
         for svc in self.services.values():
             svc.start()
         for src in self.sources:
@@ -124,16 +230,18 @@ class _Engine:
             self._reset()
         horizon = self.clock.horizon_hours
         self.env.run(until=horizon)
-        tally = Tally(self.clock, patients=self._ids)
+        tally = Tally(self.clock, patients=self._ids, exited=self.exit.total)
         for name, svc in self.services.items():
+            tally.kinds[name] = svc.kind
             tally.services[name] = svc.finish(float(horizon))
+            tally.in_system_end += svc.holding
         for src in self.sources:
             tally.arrivals[src.name] = src.measured
+        if self.scenario.costs is not None:
+            tally.costs = self.scenario.costs.model_dump(exclude_none=True)
         return tally
 
 
 def run_replication(scenario: Scenario, seed: int, log: EventLog | None = None) -> Tally:
     """Simulate one replication with the given seed and return its raw tallies."""
     return _Engine(scenario, Streams(seed), log).run()
-
-

@@ -1,5 +1,4 @@
-"""A counted way out of the modelled network, with no capacity (e.g. a 999 call or an
-ED attendance while those services are not modelled in detail)."""
+"""Ways out of the modelled network: home, and counted outcomes with no capacity."""
 
 from __future__ import annotations
 
@@ -10,20 +9,34 @@ import simpy
 
 from sim.engine.patient import Patient
 
-__all__ = ["OutcomeCounter", "Home"]
+__all__ = ["OutcomeCounter", "Exit"]
+
+
+class Exit:
+    """Home: the patient leaves the network. Counts every exit over the whole run
+    (never reset), so that patients can be accounted for from start to end."""
+
+    __slots__ = ("total",)
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def __call__(self, patient: Patient) -> None:
+        self.total += 1
 
 
 class OutcomeCounter:
-    """Counts the patients who arrive here."""
+    """A named outcome (a care home, a service not modelled in detail): counts arrivals."""
 
-    def __init__(self, env: simpy.Environment, name: str, log: Callable[..., None] | None = None) -> None:
+    kind = "outcome"
+    holding = 0
+
+    def __init__(self, env: simpy.Environment, name: str, exit: Exit, log: Callable[..., None] | None = None) -> None:
         self.env = env
         self.name = name
+        self._exit = exit
         self._log = log
         self.arrivals = 0
-
-    def wire(self, resolve: Callable[[str], Callable[[Patient], None]]) -> None:
-        """Nothing leaves an outcome."""
 
     def start(self) -> None:
         """Nothing to schedule."""
@@ -33,12 +46,9 @@ class OutcomeCounter:
 
     def accept(self, patient: Patient) -> None:
         self.arrivals += 1
+        self._exit.total += 1
         if self._log is not None:
             self._log(self.env.now, patient.id, self.name, "arrived", "")
 
     def finish(self, now: float) -> dict[str, Any]:
-        return {"arrivals": self.arrivals}
-
-
-def Home(patient: Patient) -> None:
-    """The built-in way out: the patient stays at home. Counted by the route that sent them."""
+        return {"arrivals": self.arrivals, "in_system_end": 0}

@@ -6,11 +6,17 @@ __all__ = ["Patient"]
 
 
 class Patient:
-    """One person with an urgent need: an id, a cohort index and the demand source index."""
+    """One person with an urgent need.
 
-    __slots__ = ("id", "cohort", "source")
+    ``cohort`` indexes the population's cohorts; ``source`` the demand source;
+    ``via`` names the service (or demand source) that last sent the patient on, which
+    is how the ED knows the route of an attendance.
+    """
 
-    def __init__(self, id: int, cohort: int, source: int) -> None:
+    __slots__ = ("id", "cohort", "source", "via")
+
+    def __init__(self, id: int, cohort: int, source: int, via: str) -> None:
         self.id = id
         self.cohort = cohort
         self.source = source
+        self.via = via

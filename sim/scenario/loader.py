@@ -19,13 +19,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.scenario.checks import check_scenario
-from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.errors import Problem, ScenarioError, describe_value
 from sim.scenario.messages import problems_from_validation
 from sim.scenario.model import Scenario
 
 __all__ = ["load_scenario", "scenario_from_dict", "parse_override", "read_scenario_data"]
 
-REPLACED_WHOLE = {"cohorts", "rate_per_1000", "escalation", "after_visit"}
+REPLACED_WHOLE = {
+    "cohorts", "rate_per_1000", "escalation", "after_visit", "destinations", "on_scene",
+    "at_end", "discharge", "admission_probability", "short_stay_probability",
+}
 """Tables that an overriding file replaces whole instead of merging into."""
 
 Provenance = dict[tuple[str, ...], str]
@@ -44,8 +47,16 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError([Problem(source, "", "no such file")]) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(source, "", f"cannot read the file ({exc.__class__.__name__})")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem(source, "", "is a directory, not a scenario file")]) from None
+    except PermissionError:
+        raise ScenarioError([Problem(source, "", "cannot read the file: permission denied")]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            [Problem(source, "", f"cannot read the file: not UTF-8 text (byte {exc.start + 1})")]
+        ) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(source, "", f"cannot read the file: {exc.strerror or exc}")]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -96,7 +107,7 @@ def read_scenario_data(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Pr
         resolved = current.resolve()
         if resolved in seen:
             cycle = " -> ".join(display_path(p) for p in [*seen, resolved])
-            raise ScenarioError([Problem(chain[-1][1], "extends", f"extends forms a cycle: {cycle}")])
+            raise ScenarioError([Problem(chain[-1][1], "extends", f"forms a cycle: {cycle}")])
         seen.append(resolved)
         data = _read_toml(current, source)
         chain.append((current, source, data))
@@ -104,8 +115,14 @@ def read_scenario_data(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Pr
         if parent is None:
             break
         if not isinstance(parent, str):
-            raise ScenarioError([Problem(source, "extends", f"must be a file name in quotes, got {parent!r}")])
+            raise ScenarioError(
+                [Problem(source, "extends", f"must be a file name in quotes, got {describe_value(parent)}")]
+            )
         nxt = current.parent / parent
+        if nxt.is_dir():
+            raise ScenarioError(
+                [Problem(source, "extends", f"{parent!r} is a directory, not a scenario file")]
+            )
         if not nxt.is_file():
             raise ScenarioError(
                 [Problem(source, "extends", f"no such file {parent!r} (looked for {display_path(nxt)})")]
@@ -142,10 +159,20 @@ def _apply_override(data: dict[str, Any], prov: Provenance, text: str) -> None:
     keys, value = parse_override(text)
     node = data
     for i, key in enumerate(keys[:-1]):
-        nxt = node.setdefault(key, {})
+        here = tuple(keys[: i + 1])
+        if key not in node:
+            node[key] = {}
+            prov[here] = "--set"  # a table the override made: its problems are the override's
+        nxt = node[key]
         if not isinstance(nxt, dict):
-            where = ".".join(keys[: i + 1])
-            raise ScenarioError([Problem("--set", where, f"is not a table, so {text!r} cannot set a key inside it")])
+            raise ScenarioError(
+                [Problem("--set", ".".join(here), f"is not a table, so {text!r} cannot set a key inside it")]
+            )
+        if "dist" in nxt or key in REPLACED_WHOLE:
+            # A distribution or split is checked as a whole (it must sum to 1, or its keys
+            # must suit its dist): once the override has changed part of it, it is the
+            # override's, so a problem with the whole table names --set.
+            prov[here] = "--set"
         node = nxt
     path = tuple(keys)
     for stale in [p for p in prov if p[: len(path)] == path]:

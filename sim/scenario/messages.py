@@ -56,22 +56,34 @@ def _pick_member(annotation: Any, raw: Any) -> Any:
     return annotation
 
 
-def model_keys_at(model: type[BaseModel], keys: tuple[str, ...], data: Any) -> list[str] | None:
-    """The keys valid in the table at ``keys`` (following the raw data through unions)."""
+def _walk(model: type[BaseModel], keys: tuple[str, ...], data: Any) -> tuple[Any, Any, Any]:
+    """Follow ``keys`` from ``model`` (through unions, by the raw data): the annotation
+    found, the pydantic field that declared it (None for a dict value) and the raw data
+    there. The annotation is None if the keys lead nowhere in the model."""
     annotation: Any = model
+    field: Any = None
     raw = data
     for key in keys:
         annotation = _pick_member(_unwrap(annotation), raw)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             field = _field_by_key(annotation, key)
             if field is None:
-                return None
+                return None, None, _MISSING
             annotation = field.annotation
         elif typing.get_origin(annotation) is dict:
             annotation = typing.get_args(annotation)[1]
+            field = None
         else:
-            return None
+            return None, None, _MISSING
         raw = raw.get(key, _MISSING) if isinstance(raw, dict) else _MISSING
+    return annotation, field, raw
+
+
+def model_keys_at(model: type[BaseModel], keys: tuple[str, ...], data: Any) -> list[str] | None:
+    """The keys valid in the table at ``keys`` (following the raw data through unions)."""
+    annotation, _, raw = _walk(model, keys, data)
+    if annotation is None:
+        return None
     annotation = _pick_member(_unwrap(annotation), raw)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return [f.alias or name for name, f in annotation.model_fields.items()]
@@ -165,29 +177,36 @@ def _message(err: dict[str, Any], value: Any, parent: Any, keys: tuple[str, ...]
     if kind == "string_type":
         return f"must be text in quotes, got {got}", None
     if kind in ("dict_type", "model_type", "model_attributes_type"):
+        if _is_distribution(keys, data):
+            return _DIST_HINT.format(got=got), None
         return f"must be a table, got {got}", None
     if kind == "list_type":
         return f"must be a list, got {got}", None
     if kind in ("too_short", "too_long"):
-        lo, hi = ctx.get("min_length"), ctx.get("max_length")
+        lo, hi = _length_bounds(keys, data)
+        lo = ctx.get("min_length", lo)
+        hi = ctx.get("max_length", hi)
         n = len(value) if hasattr(value, "__len__") else "?"
-        want = f"{lo}" if lo == hi or hi is None else f"{lo} to {hi}"
-        if kind == "too_long" and lo is None:
-            want = f"at most {hi}"
-        return f"must have {want} values, got {n}", None
+        if lo is not None and lo == hi:
+            want = f"{lo} value{'s' * (lo != 1)}"
+        elif lo is not None and hi is not None:
+            want = f"{lo} to {hi} values"
+        elif lo is not None:
+            want = f"at least {lo} value{'s' * (lo != 1)}"
+        else:
+            want = f"at most {hi} value{'s' * (hi != 1)}"
+        return f"must have {want}, got {n}", None
     if kind == "union_tag_invalid":
         tag = ctx.get("discriminator", "").strip("'")
         found = ctx.get("tag")
         if tag == "dist":
             return f"unknown distribution {found!r}; choose one of: {', '.join(DIST_NAMES)}", "dist"
-        return f"unknown {tag} {found!r}; choose one of: {ctx.get('expected_tags')}", tag
+        expected = str(ctx.get("expected_tags", "")).replace("'", "")
+        return f"unknown {tag} {found!r}; choose one of: {expected}", tag
     if kind == "union_tag_not_found":
         tag = ctx.get("discriminator", "").strip("'")
         if tag == "dist":
-            return (
-                f"must be a distribution table with a dist key, e.g. "
-                f"{{ dist = \"exponential\", mean = 60 }}; got {got}"
-            ), None
+            return _DIST_HINT.format(got=got), None
         return f"needs a '{tag}' key", None
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')}, got {got}", None
@@ -195,6 +214,31 @@ def _message(err: dict[str, Any], value: Any, parent: Any, keys: tuple[str, ...]
         msg = str(err.get("msg", "")).removeprefix("Value error, ")
         return msg, None
     return f"{err.get('msg', 'is not valid')}, got {got}", None
+
+
+_DIST_HINT = 'must be a distribution table with a dist key, e.g. {{ dist = "exponential", mean = 60 }}; got {got}'
+
+
+def _is_distribution(keys: tuple[str, ...], data: Any) -> bool:
+    """Whether the model expects a distribution (a union of tables tagged by ``dist``) at ``keys``."""
+    annotation, _, _ = _walk(_root_model(), keys, data)
+    annotation = _unwrap(annotation)
+    if typing.get_origin(annotation) not in (Union, types.UnionType):
+        return False
+    members = [_unwrap(a) for a in typing.get_args(annotation)]
+    return bool(members) and all(
+        isinstance(m, type) and issubclass(m, BaseModel) and "dist" in m.model_fields for m in members
+    )
+
+
+def _length_bounds(keys: tuple[str, ...], data: Any) -> tuple[int | None, int | None]:
+    """The min_length and max_length declared on the field at ``keys``, if known."""
+    _, field, _ = _walk(_root_model(), keys, data)
+    lo = hi = None
+    for meta in getattr(field, "metadata", None) or []:
+        lo = getattr(meta, "min_length", lo)
+        hi = getattr(meta, "max_length", hi)
+    return lo, hi
 
 
 def _root_model() -> type[BaseModel]:

@@ -1,0 +1,156 @@
+"""Virtual wards and intermediate care: a pool of beds or caseload slots.
+
+A pool whose patients never queue is a counter plus one event per stay (its end).
+Step-up patients (from the community, the hub) take a free slot or go by
+``when_full``. Step-down patients (from acute beds) take a free slot or wait in
+their acute bed, first come first served, until one frees (a delayed discharge,
+counted by the acute service).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+
+from sim.calendar import Clock
+from sim.engine.patient import Patient
+from sim.scenario.model import IntermediateCare, VirtualWard
+from sim.streams import Streams
+
+__all__ = ["BedPoolService"]
+
+INF = float("inf")
+
+
+class BedPoolService:
+    def __init__(
+        self, env: simpy.Environment, name: str, spec: VirtualWard | IntermediateCare, streams: Streams,
+        clock: Clock, log: Callable[..., None] | None = None,
+    ) -> None:
+        self.env = env
+        self.name = name
+        self.kind = spec.kind
+        self.clock = clock
+        self._log = log
+        self.capacity = spec.beds
+        self.beds = spec.beds if spec.beds is not None else INF
+        self.spec = spec
+        self._los = streams.sampler(f"{name}.los", spec.los_days.sample, 24.0)
+        self.end_names = list(spec.at_end)
+        self._at_end = streams.choice(f"{name}.at_end", list(spec.at_end.values()))
+        self._end_targets: list[Callable[[Patient], None]] = []
+        self._when_full: Callable[[Patient], None] | None = None
+        self.occupied = 0
+        self.waiting: deque[tuple[float, Patient, Any]] = deque()
+        self.reset(0.0)
+
+    def wire(self, resolve: Callable[[str, str], Callable[[Patient], None]]) -> None:
+        self._end_targets = [resolve(n, self.kind) for n in self.end_names]
+        if self.spec.when_full is not None:
+            self._when_full = resolve(self.spec.when_full, self.kind)
+
+    def start(self) -> None:
+        """Nothing to schedule."""
+
+    def reset(self, now: float) -> None:
+        self.t_mark = now
+        self.step_ups = 0
+        self.step_downs = 0
+        self.admissions = 0
+        self.blocked = 0
+        self.waited = 0
+        self.los_sum = 0.0
+        self.bed_area = 0.0
+        self.ended = [0] * len(getattr(self, "end_names", ()))
+        self.in_system_start = self.occupied
+
+    @property
+    def holding(self) -> int:
+        """Patients in the pool (step-down patients still waiting are counted by their acute bed)."""
+        return self.occupied
+
+    def can_take_now(self) -> bool:
+        return self.occupied < self.beds
+
+    def _advance(self, now: float) -> None:
+        dt = now - self.t_mark
+        if dt > 0.0:
+            self.bed_area += self.occupied * dt
+            self.t_mark = now
+
+    def finish(self, now: float) -> dict[str, Any]:
+        self._advance(now)
+        return {
+            "step_ups": self.step_ups,
+            "step_downs": self.step_downs,
+            "admissions": self.admissions,
+            "blocked": self.blocked,
+            "waited": self.waited,
+            "los_sum_hours": self.los_sum,
+            "bed_hours": self.bed_area,
+            "at_end": dict(zip(self.end_names, self.ended)),
+            "beds": self.capacity,
+            "in_system_start": self.in_system_start,
+            "in_system_end": self.occupied,
+            "waiting_end": len(self.waiting),
+        }
+
+    # -- flow --------------------------------------------------------------------
+    def step_up(self, patient: Patient) -> None:
+        """From the community or the hub: a slot now, or ``when_full``."""
+        now = self.env.now
+        self.step_ups += 1
+        if self.occupied < self.beds:
+            self._occupy(patient, now, self._los())
+        else:
+            self.blocked += 1
+            if self._log is not None:
+                self._log(now, patient.id, self.name, "blocked", self.spec.when_full or "")
+            patient.via = self.name
+            self._when_full(patient)  # type: ignore[misc]
+
+    def step_down(self, patient: Patient, hospital: Any) -> bool:
+        """From an acute bed: True if the patient moved now, False if they wait in the bed."""
+        now = self.env.now
+        self.step_downs += 1
+        if self.occupied < self.beds and not self.waiting:
+            self._occupy(patient, now, self._los())
+            return True
+        self.waited += 1
+        if self._log is not None:
+            self._log(now, patient.id, self.name, "waiting_in_acute", hospital.name)
+        self.waiting.append((now, patient, hospital))
+        hospital.start_delay()
+        return False
+
+    def place(self, patient: Patient, remaining_hours: float) -> None:
+        """Put a patient already in the pool at the start of the run into a slot."""
+        self._occupy(patient, self.env.now, remaining_hours, count=False)
+
+    def _occupy(self, patient: Patient, now: float, los: float, count: bool = True) -> None:
+        self._advance(now)
+        self.occupied += 1
+        if count:
+            self.admissions += 1
+            self.los_sum += los
+        if self._log is not None:
+            self._log(now, patient.id, self.name, "admitted", f"{los / 24.0:.6f}")
+        self.env.timeout(los, (patient, self._at_end())).callbacks.append(self._discharge)
+
+    def _discharge(self, ev: simpy.Event) -> None:
+        patient, dest = ev.value
+        now = self.env.now
+        self._advance(now)
+        self.occupied -= 1
+        self.ended[dest] += 1
+        if self._log is not None:
+            self._log(now, patient.id, self.name, "discharged", self.end_names[dest])
+        patient.via = self.name
+        self._end_targets[dest](patient)
+        if self.waiting and self.occupied < self.beds:
+            _, waiting, hospital = self.waiting.popleft()
+            hospital.end_delay()
+            self._occupy(waiting, now, self._los())

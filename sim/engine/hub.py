@@ -1,0 +1,110 @@
+"""Call before convey: a clinical hub that ambulance crews phone from the scene.
+
+A crew's call queues for the next free hub clinician on shift. If no one answers
+within the crew's maximum wait, the crew conveys. An answered call lasts
+``call_minutes``; the clinician accepts an alternative with ``accept_probability``
+and picks a destination; if that destination cannot take the patient now (no free
+bed, no free clinician), the crew conveys after all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import simpy
+
+from sim.calendar import Clock
+from sim.engine.patient import Patient
+from sim.engine.staffed import StaffedQueue
+from sim.scenario.model import ClinicalHub
+from sim.streams import Streams
+
+__all__ = ["Hub", "Crew"]
+
+
+class Crew(Protocol):
+    """The caller: told whether the patient was diverted or must be conveyed."""
+
+    def diverted(self, patient: Patient) -> None: ...
+
+    def convey(self, patient: Patient) -> None: ...
+
+
+class Hub(StaffedQueue):
+    kind = "hub"
+
+    def __init__(
+        self, env: simpy.Environment, name: str, spec: ClinicalHub, streams: Streams, clock: Clock,
+        log: Callable[..., None] | None = None,
+    ) -> None:
+        super().__init__(env, name, spec, clock, spec.max_wait_minutes / 60.0, log)
+        self._call = streams.sampler(f"{name}.call", spec.call_minutes.sample, 1.0 / 60.0)
+        self._accept = streams.choice(f"{name}.accept", [spec.accept_probability, 1.0 - spec.accept_probability])
+        self.dest_names = list(spec.destinations)
+        self._dest = streams.choice(f"{name}.destination", list(spec.destinations.values()))
+        self._targets: list[Callable[[Patient], None]] = []
+        self._can_take: list[Callable[[], bool]] = []
+        self.reset(0.0)
+
+    def wire(self, resolve: Callable[[str, str], Callable[[Patient], None]],
+             capacity: Callable[[str], Callable[[], bool]]) -> None:
+        self._targets = [resolve(n, self.kind) for n in self.dest_names]
+        self._can_take = [capacity(n) for n in self.dest_names]
+
+    def reset(self, now: float) -> None:
+        super().reset(now)
+        self.diverted = [0] * len(getattr(self, "dest_names", ()))
+        self.declined = 0
+        self.no_capacity = 0
+
+    def finish(self, now: float) -> dict[str, Any]:
+        tally = self.base_tally(now)
+        tally.update(
+            calls=self.arrivals,
+            answered=self.started_count,
+            wait_sum=self.wait_sum,
+            gave_up=self.reneged,
+            declined=self.declined,
+            no_capacity=self.no_capacity,
+            diverted=dict(zip(self.dest_names, self.diverted)),
+        )
+        return tally
+
+    def consult(self, patient: Patient, crew: Crew) -> None:
+        """A crew on scene phones the hub about ``patient``."""
+        now = self.env.now
+        entry = (now + self.patience, now, patient, self._call(), self._accept(), self._dest(), crew)
+        if self._log is not None:
+            self._log(now, patient.id, self.name, "hub_call", "")
+        self.enqueue(entry, now)
+
+    def started(self, entry: tuple[Any, ...], wait: float, now: float) -> None:
+        if self._log is not None:
+            self._log(now, entry[2].id, self.name, "hub_answered", f"{wait:.6f}")
+
+    def finished(self, entry: tuple[Any, ...], now: float) -> None:
+        patient, crew = entry[2], entry[6]
+        if entry[4] != 0:
+            self.declined += 1
+            self._convey(patient, crew, now, "declined")
+            return
+        dest = entry[5]
+        if not self._can_take[dest]():
+            self.no_capacity += 1
+            self._convey(patient, crew, now, f"no_capacity:{self.dest_names[dest]}")
+            return
+        self.diverted[dest] += 1
+        if self._log is not None:
+            self._log(now, patient.id, self.name, "diverted", self.dest_names[dest])
+        crew.diverted(patient)
+        patient.via = self.name
+        self._targets[dest](patient)
+
+    def gave_up(self, entry: tuple[Any, ...], now: float) -> None:
+        self._convey(entry[2], entry[6], now, "no_answer")
+
+    def _convey(self, patient: Patient, crew: Crew, now: float, why: str) -> None:
+        if self._log is not None:
+            self._log(now, patient.id, self.name, "not_diverted", why)
+        crew.convey(patient)

@@ -1,0 +1,173 @@
+"""A first-come-first-served queue served by rostered clinicians, on SimPy callbacks.
+
+The common machinery of community response teams and clinical hubs. Patients are
+not SimPy processes: an arrival costs no event of its own here, a visit or call
+costs one (its end). Because everyone in a queue has the same patience, deadlines
+fall in queue order, so one watchdog timeout per queue, re-armed for the head,
+lets each patient go at the exact moment. Staff on shift minus staff busy may go
+negative at a shift change: work in progress finishes (overtime) and none starts
+until someone is free. Roster changes cost one event each (hundreds a year).
+
+A queue entry is a tuple ``(deadline, arrived, patient, duration, *payload)``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+
+from sim.calendar import Clock
+from sim.engine.patient import Patient
+from sim.roster import roster_changes, staffed_hours, week_roster
+from sim.scenario.model import Staffed
+
+__all__ = ["StaffedQueue"]
+
+_EPS = 1e-9
+INF = float("inf")
+
+
+class StaffedQueue:
+    """Queue, roster, patience and busy-time accounting; subclasses say what happens."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        name: str,
+        spec: Staffed,
+        clock: Clock,
+        patience_hours: float,
+        log: Callable[..., None] | None,
+    ) -> None:
+        self.env = env
+        self.name = name
+        self.clock = clock
+        self._log = log
+        self.patience = patience_hours
+        self.week = week_roster(spec)
+        self.on_shift, self._changes = roster_changes(self.week, clock)
+        self._next_change = 0
+        self.busy = 0
+        self.queue: deque[tuple[Any, ...]] = deque()
+        self._watch_armed = False
+        self._route: Callable[[str], Callable[[Patient], None]] | None = None
+        self.reset(0.0)
+
+    # -- subclass hooks ------------------------------------------------------
+    def started(self, entry: tuple[Any, ...], wait: float, now: float) -> None:
+        """Work on ``entry`` began after ``wait`` hours."""
+
+    def finished(self, entry: tuple[Any, ...], now: float) -> None:
+        """Work on ``entry`` ended."""
+
+    def gave_up(self, entry: tuple[Any, ...], now: float) -> None:
+        """``entry`` waited longer than the patience."""
+
+    # -- measurement -----------------------------------------------------------
+    def reset(self, now: float) -> None:
+        """Start measuring: zero the counters (called at the end of the warm-up)."""
+        self.t_mark = now
+        self.arrivals = 0
+        self.started_count = 0
+        self.within_target = 0
+        self.wait_sum = 0.0
+        self.reneged = 0
+        self.busy_area = 0.0
+        self.overtime_area = 0.0
+        self.in_system_start = len(self.queue) + self.busy
+
+    def _advance(self, now: float) -> None:
+        dt = now - self.t_mark
+        if dt > 0.0:
+            busy = self.busy
+            self.busy_area += busy * dt
+            if busy > self.on_shift:
+                self.overtime_area += (busy - self.on_shift) * dt
+            self.t_mark = now
+
+    def base_tally(self, now: float) -> dict[str, Any]:
+        self._advance(now)
+        start = now - self.clock.measured_hours
+        return {
+            "busy_hours": self.busy_area,
+            "overtime_hours": self.overtime_area,
+            "staffed_hours": staffed_hours(self.week, self.clock, start, now),
+            "in_system_start": self.in_system_start,
+            "waiting_end": len(self.queue),
+            "busy_end": self.busy,
+        }
+
+    @property
+    def holding(self) -> int:
+        """Patients with this service now (waiting or being seen)."""
+        return len(self.queue) + self.busy
+
+    def can_take_now(self) -> bool:
+        """Open, with a clinician free and no one waiting."""
+        return self.busy < self.on_shift and not self.queue
+
+    # -- flow --------------------------------------------------------------------
+    def start(self) -> None:
+        """Schedule the roster's change points."""
+        if self._changes:
+            self.env.timeout(self._changes[0][0]).callbacks.append(self._roster_change)
+
+    def enqueue(self, entry: tuple[Any, ...], now: float) -> None:
+        """A patient arrives: start now if someone is free, otherwise wait."""
+        self.arrivals += 1
+        if self.busy < self.on_shift and not self.queue:
+            self._start(entry, now)
+        else:
+            self.queue.append(entry)
+            if not self._watch_armed and self.patience != INF:
+                self._arm(entry[0] - now)
+
+    def _start(self, entry: tuple[Any, ...], now: float) -> None:
+        self._advance(now)
+        self.busy += 1
+        wait = now - entry[1]
+        self.started_count += 1
+        self.wait_sum += wait
+        self.started(entry, wait, now)
+        self.env.timeout(entry[3], entry).callbacks.append(self._end)
+
+    def _end(self, ev: simpy.Event) -> None:
+        now = self.env.now
+        self._advance(now)
+        self.busy -= 1
+        self.finished(ev.value, now)
+        if self.queue and self.busy < self.on_shift:
+            self._dispatch(now)
+
+    def _dispatch(self, now: float) -> None:
+        queue = self.queue
+        while queue and self.busy < self.on_shift:
+            self._start(queue.popleft(), now)
+
+    def _arm(self, delay: float) -> None:
+        self._watch_armed = True
+        self.env.timeout(max(delay, 0.0)).callbacks.append(self._watch)
+
+    def _watch(self, ev: simpy.Event) -> None:
+        self._watch_armed = False
+        now = self.env.now
+        queue = self.queue
+        while queue and queue[0][0] <= now + _EPS:
+            self.reneged += 1
+            self.gave_up(queue.popleft(), now)
+        if queue:
+            self._arm(queue[0][0] - now)
+
+    def _roster_change(self, ev: simpy.Event) -> None:
+        now = self.env.now
+        self._advance(now)
+        self.on_shift = self._changes[self._next_change][1]
+        self._next_change += 1
+        if self._next_change < len(self._changes):
+            nxt = self.env.timeout(self._changes[self._next_change][0] - now)
+            nxt.callbacks.append(self._roster_change)
+        if self.queue and self.busy < self.on_shift:
+            self._dispatch(now)

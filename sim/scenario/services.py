@@ -1,0 +1,218 @@
+"""The services a scenario may describe, each a named instance with its own capacity.
+
+- ``community_response``: a team that visits at home (UCR, same-day home visiting).
+- ``hub``: a clinical hub that ambulance crews phone before conveying (call before convey).
+- ``ambulance``: 999 calls, response, on-scene outcome.
+- ``virtual_ward`` and ``intermediate_care``: pools of beds or caseload slots, with
+  step-up (from the community) and step-down (from acute beds).
+- ``ed``: the emergency department, where the decision to admit is made.
+- ``acute``: acute beds, with short stays counted apart and discharge pathways.
+- ``outcome``: a counted way out with no capacity.
+
+Routes are splits naming other services (or ``home``): the network is data.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import Field, field_validator
+
+from sim.distributions import Distribution
+from sim.scenario.types import HOME, ByCohort, Frozen, Split, parse_days, parse_hours
+
+__all__ = [
+    "Staffed", "CommunityResponse", "ClinicalHub", "Ambulance", "VirtualWard", "IntermediateCare",
+    "BedPool", "EmergencyDepartment", "AcuteBeds", "Outcome", "Service", "ON_SCENE_OUTCOMES",
+]
+
+ON_SCENE_OUTCOMES = ("treated", "call_before_convey", "convey")
+
+
+class Staffed(Frozen):
+    """Clinicians on duty by hour of the week: ``staff`` in ``open_hours`` on ``open_days``,
+    or a 168-value ``roster``. A visit or call in progress at the end of a shift finishes
+    (overtime); none starts off shift."""
+
+    staff: int | None = Field(
+        None, ge=0, description="clinicians on duty in open hours (or give a roster instead)"
+    )
+    open_hours: str = Field("00-24", description="daily hours of service, e.g. '08-20'")
+    open_days: str = Field("mon-sun", description="days of service, e.g. 'mon-fri' or 'sat,sun'")
+    roster: list[Annotated[int, Field(ge=0)]] | None = Field(
+        None,
+        min_length=168,
+        max_length=168,
+        description="clinicians on duty in each hour of the week from Monday 00:00 (instead of staff)",
+    )
+
+    @field_validator("open_hours")
+    @classmethod
+    def _hours(cls, v: str) -> str:
+        parse_hours(v)
+        return v
+
+    @field_validator("open_days")
+    @classmethod
+    def _days(cls, v: str) -> str:
+        parse_days(v)
+        return v
+
+
+class CommunityResponse(Staffed):
+    """A team that visits patients at home: urgent community response, same-day home visiting.
+
+    Referrals queue first come, first served and are visited by the next free
+    clinician on shift. A patient not reached within ``patience_hours`` escalates
+    through ``escalation``; after a visit the patient goes by ``after_visit``.
+    """
+
+    kind: Literal["community_response"]
+    visit_minutes: Distribution = Field(description="visit length, travel included, in minutes")
+    target_hours: float = Field(2.0, gt=0, description="response standard, hours from referral to visit")
+    patience_hours: float | None = Field(
+        None, gt=0, description="longest wait before the patient escalates (none: waits indefinitely)"
+    )
+    escalation: Split | None = Field(
+        None, description="where a patient not reached in time goes (needed with patience_hours)"
+    )
+    after_visit: Split = Field(
+        default_factory=lambda: {HOME: 1.0}, description="where patients go after the visit"
+    )
+
+
+class ClinicalHub(Staffed):
+    """Call before convey: a clinical hub (single point of access) that crews phone.
+
+    A crew on scene phones the hub. If a clinician answers within the crew's
+    ``max_wait_minutes`` and accepts the patient, and the chosen destination can take
+    the patient now, the patient is not conveyed; otherwise the crew conveys.
+    """
+
+    kind: Literal["hub"]
+    call_minutes: Distribution = Field(description="length of a call with a crew, in minutes")
+    max_wait_minutes: float = Field(15.0, gt=0, description="longest a crew waits for an answer before conveying")
+    accept_probability: float = Field(
+        0.8, ge=0, le=1, description="share of answered calls where the clinician accepts an alternative to conveyance"
+    )
+    destinations: Split = Field(
+        default_factory=lambda: {HOME: 1.0},
+        description="where accepted patients go: community teams, virtual wards, intermediate care, or home (advice)",
+    )
+
+
+class Ambulance(Frozen):
+    """999 calls: a response, an assessment on scene, then treated on scene, call before
+    convey (through ``hub``) or conveyed to ``convey_to``. Vehicles are unlimited unless
+    ``fleet`` is given; with a fleet, calls wait for a free vehicle, first come first served."""
+
+    kind: Literal["ambulance"]
+    response_minutes: Distribution = Field(description="from call to arrival on scene (with a free vehicle), minutes")
+    on_scene_minutes: Distribution = Field(
+        default_factory=lambda: {"dist": "fixed", "mean": 0.0},
+        description="assessment and treatment on scene, minutes",
+    )
+    convey_minutes: Distribution = Field(
+        default_factory=lambda: {"dist": "fixed", "mean": 0.0},
+        description="travel to hospital and handover for a conveyed patient, minutes",
+    )
+    fleet: int | None = Field(None, ge=0, description="vehicles (none: unlimited)")
+    on_scene: Split = Field(
+        description="outcome of the assessment: treated (on scene), call_before_convey, convey"
+    )
+    on_scene_by_cohort: dict[str, Split] = Field(
+        default_factory=dict, description="the on_scene split for particular cohorts, where it differs"
+    )
+    hub: str | None = Field(None, description="the hub crews phone for call before convey")
+    convey_to: str = Field("ed", description="the emergency department conveyed patients go to")
+
+
+class _BedPoolFields(Frozen):
+    beds: int | None = Field(None, ge=0, description="beds or caseload slots (none: unlimited)")
+    los_days: Distribution = Field(description="length of stay, in days")
+    when_full: str | None = Field(
+        None, description="where a step-up patient goes when no bed is free (e.g. 'ed' or 'acute')"
+    )
+    at_end: Split = Field(
+        default_factory=lambda: {HOME: 1.0}, description="where patients go at the end of their stay"
+    )
+    initial_occupancy: int = Field(0, ge=0, description="patients already in at the start of the run")
+
+
+class VirtualWard(_BedPoolFields):
+    """A virtual ward (hospital at home). Step-up patients come from community services
+    and the hub; step-down patients from acute beds. Full: a step-up patient goes by
+    ``when_full``; a step-down patient stays in the acute bed until a slot frees."""
+
+    kind: Literal["virtual_ward"]
+
+
+class IntermediateCare(_BedPoolFields):
+    """Intermediate care, bed-based or at home (reablement): step-up and step-down
+    (discharge to assess). Full: a step-up patient goes by ``when_full``; a step-down
+    patient waits in the acute bed (a delayed discharge)."""
+
+    kind: Literal["intermediate_care"]
+    setting: Literal["bed", "home"] = Field("bed", description="bed-based, or at home (reablement)")
+
+
+BedPool = Union[VirtualWard, IntermediateCare]
+
+
+class EmergencyDepartment(Frozen):
+    """The emergency department: attendances by route, and the decision to admit."""
+
+    kind: Literal["ed"]
+    admission_probability: ByCohort = Field(
+        description="probability an attendance is admitted: one number, or one per cohort"
+    )
+    admission_by_route: dict[str, ByCohort] = Field(
+        default_factory=dict,
+        description="admission probability for patients sent by a particular service or demand source",
+    )
+    admit_to: str = Field("acute", description="the acute beds admitted patients go to")
+
+
+class AcuteBeds(Frozen):
+    """Acute hospital beds. Admissions are short stays (0–1 day) with
+    ``short_stay_probability``, otherwise stay ``los_days``; at discharge the patient
+    goes by ``discharge`` (home, or step-down to intermediate care or a virtual ward,
+    waiting in the bed while that service is full). With finite ``beds``, patients wait
+    (board) in the ED for a bed."""
+
+    kind: Literal["acute"]
+    beds: int | None = Field(None, ge=0, description="beds (none: unlimited)")
+    short_stay_probability: ByCohort = Field(
+        0.0, description="share of admissions that are short stays: one number, or one per cohort"
+    )
+    short_stay_days: Distribution = Field(
+        default_factory=lambda: {"dist": "uniform", "low": 0.0, "high": 1.0},
+        description="length of a short stay, in days",
+    )
+    los_days: Distribution = Field(description="length of stay of the other admissions, in days")
+    short_stay_max_days: float = Field(
+        2.0, gt=0, description="a stay shorter than this counts in admissions.short_stay (0–1 day: under 2 midnights)"
+    )
+    discharge: Split = Field(
+        default_factory=lambda: {HOME: 1.0},
+        description="discharge pathways: home (P0) or step-down services (P1–P3)",
+    )
+    initial_occupancy: int = Field(0, ge=0, description="patients already in at the start of the run")
+
+
+class Outcome(Frozen):
+    """A way out of the modelled network that is counted but has no capacity (e.g. a
+    care home, or a service not modelled in detail)."""
+
+    kind: Literal["outcome"]
+    description: str = Field("", description="what this outcome means")
+
+
+Service = Annotated[
+    Union[
+        CommunityResponse, ClinicalHub, Ambulance, VirtualWard, IntermediateCare,
+        EmergencyDepartment, AcuteBeds, Outcome,
+    ],
+    Field(discriminator="kind"),
+]
+"""Any service, chosen by its ``kind``."""

@@ -57,6 +57,10 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)")
     p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>-<timestamp>/)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    p.add_argument(
+        "--event-log", action="store_true",
+        help="also write every patient movement to events/replication-NNNN.csv in the output directory",
+    )
     _add_scenario_options(p)
 
 
@@ -131,7 +135,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = args.out or default_out_dir(scenario)
     bar = _progress(n, args.quiet)
     try:
-        results = run(scenario, n, args.seed, workers=args.workers, progress=bar.update)
+        results = run(
+            scenario, n, args.seed, workers=args.workers, progress=bar.update,
+            event_log_dir=out / "events" if args.event_log else None,
+        )
     except Interrupted as stop:
         bar.close()
         if stop.results.n:

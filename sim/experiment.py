@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait, FIRST_COMPLETED
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.engine import EventLog, run_replication
+from sim.eventlog import EventLogWriter, event_log_path
 from sim.metrics import compute_metrics
 from sim.scenario.model import Scenario
 from sim.stats import Interval, t_interval
@@ -30,8 +32,16 @@ def simulate(scenario: Scenario, seed: int, event_log: EventLog | None = None) -
     return compute_metrics(run_replication(scenario, seed, event_log))
 
 
-def _simulate_chunk(scenario: Scenario, seeds: Sequence[int]) -> list[dict[str, float]]:
-    return [simulate(scenario, s) for s in seeds]
+def _simulate_chunk(
+    scenario: Scenario, seeds: Sequence[int], indices: Sequence[int], event_log_dir: Path | None = None
+) -> list[dict[str, float]]:
+    if event_log_dir is None:
+        return [simulate(scenario, s) for s in seeds]
+    out = []
+    for seed, index in zip(seeds, indices):
+        with EventLogWriter(event_log_path(event_log_dir, index)) as log:
+            out.append(simulate(scenario, seed, log))
+    return out
 
 
 @dataclass
@@ -86,6 +96,7 @@ def run(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     executor: Executor | None = None,
+    event_log_dir: Path | None = None,
 ) -> Results:
     """Run ``replications`` independent replications (defaults from the scenario).
 
@@ -93,6 +104,7 @@ def run(
     ``progress`` is called with the number of replications just completed.
     ``executor`` (any :class:`concurrent.futures.Executor`, e.g. from Dask's
     ``Client.get_executor()``) replaces the local process pool.
+    ``event_log_dir``: write each replication's event log there, streamed to disk.
     """
     n = replications if replications is not None else scenario.run.replications
     s = seed if seed is not None else scenario.run.seed
@@ -112,7 +124,7 @@ def run(
     if executor is None and (workers <= 1 or len(chunks) == 1):
         try:
             for i, chunk in enumerate(chunks):
-                done[i] = _simulate_chunk(scenario, [seeds[r] for r in chunk])
+                done[i] = _simulate_chunk(scenario, [seeds[r] for r in chunk], list(chunk), event_log_dir)
                 if progress:
                     progress(len(chunk))
         except KeyboardInterrupt:
@@ -126,7 +138,7 @@ def run(
     pending: dict[Future[list[dict[str, float]]], int] = {}
     try:
         for i, chunk in enumerate(chunks):
-            pending[pool.submit(_simulate_chunk, scenario, [seeds[r] for r in chunk])] = i
+            pending[pool.submit(_simulate_chunk, scenario, [seeds[r] for r in chunk], list(chunk), event_log_dir)] = i
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:

@@ -57,7 +57,9 @@ class _ReferenceSchema(GenerateJsonSchema):
             return factory()
         return super().get_default_value(schema)
 
-    def function_after_schema(self, schema: core_schema.AfterValidatorFunctionSchema) -> JsonSchemaValue:
+    def function_after_schema(
+        self, schema: core_schema.AfterValidatorFunctionSchema
+    ) -> JsonSchemaValue:
         json_schema = super().function_after_schema(schema)
         if _SUMS_TO_ONE is not None and schema["function"].get("function") is _SUMS_TO_ONE:
             json_schema = {**json_schema, SPLIT_MARK: True}
@@ -103,6 +105,11 @@ def _ref_name(ref: str) -> str:
 
 def _anchor(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _table_heading(path: str) -> str:
+    """A table's header in a TOML file: ``[run]``, or ``[[x]]`` for a list of tables."""
+    return f"`[[{path[:-2]}]]`" if path.endswith("[]") else f"`[{path}]`"
 
 
 def _union_of(node: dict[str, Any]) -> tuple[str, list[str]] | None:
@@ -159,7 +166,7 @@ class _Walker:
         if ref in self.sections:
             self.sections[ref].used_at.append(path)
             return self.sections[ref]
-        sec = _Section(ref, f"`[{path}]`", "table-" + _anchor(path), [path])
+        sec = _Section(ref, _table_heading(path), "table-" + _anchor(path), [path])
         self.sections[ref] = sec
         self.order.append(sec)
         self.queue.append((ref, self.defs[ref], path))
@@ -170,9 +177,9 @@ class _Walker:
         group = self.groups.get(key)
         if group is None:
             if table:
-                heading, singular = f"`[{path}]`", path.rsplit(".", 2)[-2] if "." in path else path
-                singular = singular.rstrip("s") if singular.endswith("s") else singular
-                anchor = "table-" + _anchor(path)
+                heading, anchor = _table_heading(path), "table-" + _anchor(path)
+                singular = path.rsplit(".", 2)[-2] if "." in path else path
+                singular = singular[:-1] if singular.endswith("s") else singular
             else:
                 heading, singular = GROUP_NAMES.get(tag, (f"Tables chosen by `{tag}`", "table"))
                 anchor = "group-" + _anchor(heading)
@@ -181,7 +188,8 @@ class _Walker:
             self.order.append(group)
             for ref in members:
                 value = self.defs[ref].get("properties", {}).get(tag, {}).get("const", ref)
-                sec = _Section(ref, f'`{tag} = "{value}"`', f"{anchor}-{_anchor(str(value))}", tag=(tag, value))
+                heading, member_anchor = f'`{tag} = "{value}"`', f"{anchor}-{_anchor(str(value))}"
+                sec = _Section(ref, heading, member_anchor, tag=(tag, value))
                 self.sections[ref] = sec
                 self.member_group[ref] = group
                 group.members.append(ref)
@@ -191,7 +199,22 @@ class _Walker:
 
 # --------------------------------------------------------------------------- rendering
 
-_PLURAL = {"number": "numbers", "whole number": "whole numbers", "text": "texts", "true or false": "true/false values"}
+_PLURAL = {
+    "number": "numbers",
+    "whole number": "whole numbers",
+    "text": "texts",
+    "true or false": "true/false values",
+}
+
+
+_BOUNDS = (
+    ("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<"),
+)
+
+_EXTENDS_ROW = (
+    "| `extends` | text | none | a file name | another scenario file to start from, relative to "
+    "this one (read by the loader, so it is not in `nhsim schema`; see the rules above) |"
+)
 
 
 def _num(x: Any) -> str:
@@ -224,8 +247,9 @@ def _toml(value: Any) -> str:
 def _prose(text: str) -> str:
     """A docstring or description as Markdown: ``code`` → `code`, wrapped lines joined."""
     text = text.replace("``", "`")
-    paragraphs = [" ".join(line.strip() for line in p.splitlines()) for p in re.split(r"\n\s*\n", text.strip())]
-    return "\n\n".join(p for p in paragraphs if p)
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    joined = [" ".join(line.strip() for line in p.splitlines()) for p in paragraphs]
+    return "\n\n".join(p for p in joined if p)
 
 
 def _cell(text: str) -> str:
@@ -242,9 +266,6 @@ class _Renderer:
         if "$ref" in node:
             ref = _ref_name(node["$ref"])
             sec = self.w.sections[ref]
-            group = self.w.member_group.get(ref)
-            if group is not None:
-                return f"table ([{sec.heading}](#{sec.anchor}))"
             return f"table ([{sec.heading}](#{sec.anchor}))"
         union = _union_of(node)
         if union is not None:
@@ -252,13 +273,11 @@ class _Renderer:
             if group.inline:
                 return f"{group.singular} ([{group.heading}](#{group.anchor}))"
             return f"table ([{group.heading}](#{group.anchor}))"
-        subs = [s for s in node.get("anyOf", []) + node.get("oneOf", []) + node.get("allOf", [])]
+        subs = node.get("anyOf", []) + node.get("oneOf", []) + node.get("allOf", [])
         if subs:
             kinds = [self.type_of(s) for s in subs if s.get("type") != "null"]
             return ", or ".join(dict.fromkeys(kinds))
-        if "const" in node or "enum" in node:
-            return "text" if node.get("type", "string") == "string" else self.type_of({"type": node["type"]})
-        kind = node.get("type")
+        kind = node.get("type", "string" if "const" in node or "enum" in node else None)
         if kind == "string":
             return "text"
         if kind == "integer":
@@ -290,12 +309,11 @@ class _Renderer:
             out.append(f"`{_toml(node['const'])}`")
         if "enum" in node:
             out.append(", ".join(f"`{_toml(v)}`" for v in node["enum"]))
-        lo = (">=", node["minimum"]) if "minimum" in node else (">", node["exclusiveMinimum"]) if "exclusiveMinimum" in node else None
-        hi = ("<=", node["maximum"]) if "maximum" in node else ("<", node["exclusiveMaximum"]) if "exclusiveMaximum" in node else None
-        if lo and hi and lo[0] == ">=" and hi[0] == "<=":
-            out.append(f"{_num(lo[1])} to {_num(hi[1])}")
+        bounds = [(op, node[key]) for key, op in _BOUNDS if key in node]
+        if [op for op, _ in bounds] == [">=", "<="]:
+            out.append(f"{_num(bounds[0][1])} to {_num(bounds[1][1])}")
         else:
-            out.extend(f"{b[0]} {_num(b[1])}" for b in (lo, hi) if b)
+            out.extend(f"{op} {_num(v)}" for op, v in bounds)
         for key in ("minLength", "maxLength", "pattern"):
             if key in node:
                 out.append(f"{key} {node[key]}")
@@ -324,7 +342,7 @@ class _Renderer:
 
     # -- defaults
 
-    def default(self, name: str, prop: dict[str, Any], required: bool, tag: str | None) -> str:
+    def default(self, prop: dict[str, Any], required: bool) -> str:
         if required:
             return "required"
         if "default" not in prop:
@@ -358,7 +376,7 @@ class _Renderer:
                 description = prop.get("description", "")
             allowed = self.allowed(prop)
             lines.append(
-                f"| `{name}` | {self.type_of(prop)} | {self.default(name, prop, name in required, None)} "
+                f"| `{name}` | {self.type_of(prop)} | {self.default(prop, name in required)} "
                 f"| {_cell('; '.join(allowed))} | {_cell(description)} |"
             )
         return lines
@@ -371,7 +389,10 @@ class _Renderer:
         paths = list(dict.fromkeys(sec.used_at))
         if sec.tag is None and len(paths) > 1:
             out += ["Used at: " + ", ".join(f"`{p}`" for p in paths) + ".", ""]
-        return out + self.keys_table(sec.ref, sec.tag) + [""]
+        rows = self.keys_table(sec.ref, sec.tag)
+        if sec.ref == "":
+            rows.append(_EXTENDS_ROW)
+        return out + rows + [""]
 
     def group(self, group: _Group) -> list[str]:
         members = [self.w.sections[r] for r in group.members]
@@ -380,16 +401,17 @@ class _Renderer:
         if group.inline:
             example = self._example(members[0]) if members else ""
             out += [
-                f"A {group.singular} is written as an inline table whose `{group.tag}` key says which "
-                f"one it is: {values}.{example}",
+                f"A {group.singular} is written as an inline table whose `{group.tag}` key "
+                f"says which one it is: {values}.{example}",
                 "",
             ]
             paths = list(dict.fromkeys(group.used_at))
             out += ["Used at: " + ", ".join(f"`{p}`" for p in paths) + ".", ""]
         else:
+            example = group.used_at[0].replace("<name>", f"my_{group.singular}")
             out += [
-                f"Each entry is a table with a name you choose, such as `[{group.used_at[0].replace('<name>', 'my_' + group.singular)}]`. "
-                f"Its `{group.tag}` key says which kind it is, and so which keys it takes: {values}.",
+                f"Each entry is a table with a name you choose, such as `[{example}]`. Its "
+                f"`{group.tag}` key says which kind it is, and so which keys it takes: {values}.",
                 "",
             ]
         for sec in members:
@@ -458,7 +480,8 @@ contain. `nhsim validate FILE` checks a file and prints it with every default fi
   (numbers, `true`/`false`, `"text"`, `[lists]`, `{ inline = 1 }` tables); anything that
   is not valid TOML is taken as text. Repeat `--set` to change several keys.
 - Names you choose (of demand sources, services, cohorts) appear in metric names and
-  in other keys, so keep them short: `ucr`, `ed`, `severe`.
+  in other keys, so keep them short: `ucr`, `ed`, `severe`. A scenario read from a file
+  without a `name` is named after the file (`teaching.toml` gives `teaching`).
 
 In the tables below, *required* keys must be given, *none* means the key is not set
 unless you give it, and `<name>` stands for a name you choose.

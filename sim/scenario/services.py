@@ -18,7 +18,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, field_validator
 
-from sim.distributions import Distribution
+from sim.distributions import Distribution, Fixed, Uniform
 from sim.scenario.types import HOME, ByCohort, Frozen, Split, parse_days, parse_hours
 
 __all__ = [
@@ -109,11 +109,11 @@ class Ambulance(Frozen):
     kind: Literal["ambulance"]
     response_minutes: Distribution = Field(description="from call to arrival on scene (with a free vehicle), minutes")
     on_scene_minutes: Distribution = Field(
-        default_factory=lambda: {"dist": "fixed", "mean": 0.0},
+        default_factory=lambda: Fixed(dist="fixed", mean=0.0),
         description="assessment and treatment on scene, minutes",
     )
     convey_minutes: Distribution = Field(
-        default_factory=lambda: {"dist": "fixed", "mean": 0.0},
+        default_factory=lambda: Fixed(dist="fixed", mean=0.0),
         description="travel to hospital and handover for a conveyed patient, minutes",
     )
     fleet: int | None = Field(None, ge=0, description="vehicles (none: unlimited)")
@@ -186,7 +186,7 @@ class AcuteBeds(Frozen):
         0.0, description="share of admissions that are short stays: one number, or one per cohort"
     )
     short_stay_days: Distribution = Field(
-        default_factory=lambda: {"dist": "uniform", "low": 0.0, "high": 1.0},
+        default_factory=lambda: Uniform(dist="uniform", low=0.0, high=1.0),
         description="length of a short stay, in days",
     )
     los_days: Distribution = Field(description="length of stay of the other admissions, in days")

@@ -22,7 +22,7 @@ SPLIT_TOLERANCE = 1e-6
 class Frozen(BaseModel):
     """A table of a scenario file: unknown keys are errors, and it cannot be changed once built."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
 
 def _sums_to_one(split: dict[str, float]) -> dict[str, float]:

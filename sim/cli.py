@@ -117,6 +117,14 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _occupied(out: Path) -> bool:
+    """True (after saying so) if ``out`` already holds files: results are never overwritten."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        print(f"{out}: already exists and is not empty; choose another --out or remove it", file=sys.stderr)
+        return True
+    return False
+
+
 def _progress(total: int, quiet: bool) -> Any:
     from tqdm import tqdm
 
@@ -133,6 +141,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = datetime.now(timezone.utc)
     command = ["nhsim", *sys.argv[1:]]
     out = args.out or default_out_dir(scenario)
+    if _occupied(out):
+        return EXIT_BAD_INPUT
     bar = _progress(n, args.quiet)
     try:
         results = run(
@@ -141,7 +151,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     except Interrupted as stop:
         bar.close()
-        if stop.results.n:
+        if stop.results is not None and stop.results.n:
             write_run(out, stop.results, command, started, interrupted=True, replications_requested=n)
             print(f"Interrupted: {stop.results.n} of {n} replications kept in {out}/", file=sys.stderr)
         else:
@@ -150,13 +160,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     bar.close()
     write_run(out, results, command, started, interrupted=False, replications_requested=n)
     if not args.quiet:
+        from sim.metrics import is_headline
+
+        summary = results.summary()
         rows = [
             [m, _fmt(iv.mean), _fmt(iv.ci_low), _fmt(iv.ci_high)]
-            for m, iv in results.summary().items()
+            for m, iv in summary.items() if is_headline(m)
         ]
-        print(f"{scenario.name}: {results.n} replications, seed {results.seed}, "
+        print(f"{scenario.name}: {results.n} replication{'s' * (results.n != 1)}, seed {results.seed}, "
               f"{scenario.run.days:g} days after {scenario.run.warmup_days:g} days' warm-up (counts per year)")
         print(_table(rows, ["metric", "mean", "95% CI low", "95% CI high"]))
+        print(f"(headline metrics; all {len(summary)} are in summary.csv)")
     print(f"Results written to {out}/")
     return 0
 

@@ -1,22 +1,24 @@
 """Replications: one seed in, many independent replications out, in parallel.
 
 Replication ``r`` of a run with seed ``s`` always uses the same spawned seed, and
-results are put back in replication order, so the output is identical whatever the
-number of workers. Work is cut into chunks of several replications so that the cost
-of sending work to a process stays small.
+results are put back by replication, so the output is identical whatever the
+backend and the number of workers. Work is cut into tasks of several replications
+so that the cost of sending work to a process stays small. A task whose worker
+dies is retried; one that fails repeatedly is reported, and the rest completes.
 """
 
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait, FIRST_COMPLETED
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from sim.backends import Backend
 from sim.engine import EventLog, run_replication
 from sim.eventlog import EventLogWriter, event_log_path
 from sim.metrics import compute_metrics
@@ -24,23 +26,37 @@ from sim.scenario.model import Scenario
 from sim.stats import Interval, t_interval
 from sim.streams import replication_seeds
 
-__all__ = ["simulate", "run", "Results", "Interrupted"]
+__all__ = [
+    "simulate", "run", "Results", "Interrupted", "RunFailed", "Task", "run_tasks", "chunk_ranges",
+]
+
+Metrics = dict[str, float]
 
 
-def simulate(scenario: Scenario, seed: int, event_log: EventLog | None = None) -> dict[str, float]:
+def simulate(scenario: Scenario, seed: int, event_log: EventLog | None = None) -> Metrics:
     """One replication: the named metrics for the given replication seed."""
     return compute_metrics(run_replication(scenario, seed, event_log))
 
 
-def _simulate_chunk(
-    scenario: Scenario, seeds: Sequence[int], indices: Sequence[int], event_log_dir: Path | None = None
-) -> list[dict[str, float]]:
-    if event_log_dir is None:
-        return [simulate(scenario, s) for s in seeds]
+@dataclass(frozen=True)
+class Task:
+    """Some replications of one scenario: the unit of work sent to a worker."""
+
+    key: Hashable
+    scenario: Scenario
+    seeds: tuple[int, ...]
+    indices: tuple[int, ...]
+    event_log_dir: Path | None = None
+
+
+def execute_task(task: Task) -> list[Metrics]:
+    """Run a task's replications (in a worker process, or here)."""
+    if task.event_log_dir is None:
+        return [simulate(task.scenario, s) for s in task.seeds]
     out = []
-    for seed, index in zip(seeds, indices):
-        with EventLogWriter(event_log_path(event_log_dir, index)) as log:
-            out.append(simulate(scenario, seed, log))
+    for seed, index in zip(task.seeds, task.indices):
+        with EventLogWriter(event_log_path(task.event_log_dir, index)) as log:
+            out.append(simulate(task.scenario, seed, log))
     return out
 
 
@@ -51,7 +67,7 @@ class Results:
     scenario: Scenario
     seed: int
     seeds: list[int]
-    replications: list[dict[str, float]] = field(default_factory=list)
+    replications: list[Metrics] = field(default_factory=list)
     indices: list[int] = field(default_factory=list)
     """Replication number of each entry of ``replications`` (all of them unless interrupted)."""
 
@@ -77,16 +93,123 @@ class Results:
 
 
 class Interrupted(Exception):
-    """A run stopped by Ctrl-C; ``results`` holds the replications that completed."""
+    """Stopped by Ctrl-C; ``done`` holds the tasks that completed (key → replications)."""
 
-    def __init__(self, results: Results) -> None:
-        super().__init__(f"interrupted after {results.n} replications")
+    def __init__(self, done: dict[Hashable, list[Metrics]], results: Results | None = None) -> None:
+        super().__init__("interrupted")
+        self.done = done
         self.results = results
 
 
-def _chunks(n: int, workers: int) -> list[range]:
+class RunFailed(Exception):
+    """Some tasks failed repeatedly; ``failures`` maps task key → the last error."""
+
+    def __init__(self, failures: dict[Hashable, str], done: dict[Hashable, list[Metrics]]) -> None:
+        first = next(iter(failures.values()))
+        super().__init__(f"{len(failures)} task(s) failed; first error: {first}")
+        self.failures = failures
+        self.done = done
+
+
+def chunk_ranges(n: int, workers: int, start: int = 0) -> list[range]:
+    """Replications ``start..start+n`` cut into about four chunks a worker."""
     size = max(1, math.ceil(n / (workers * 4)))
-    return [range(i, min(i + size, n)) for i in range(0, n, size)]
+    return [range(i, min(i + size, start + n)) for i in range(start, start + n, size)]
+
+
+def run_tasks(
+    tasks: Sequence[Task],
+    backend: Backend | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_result: Callable[[Task, list[Metrics]], None] | None = None,
+    max_attempts: int = 3,
+    raise_on_failure: bool = True,
+) -> tuple[dict[Hashable, list[Metrics]], dict[Hashable, str]]:
+    """Run every task; returns (results by key, failures by key).
+
+    ``on_result`` is called in this process as each task completes (to write it to
+    disk at once). Ctrl-C raises :class:`Interrupted` with what completed.
+    """
+    backend = backend or Backend()
+    done: dict[Hashable, list[Metrics]] = {}
+    failures: dict[Hashable, str] = {}
+
+    def finished(task: Task, reps: list[Metrics]) -> None:
+        done[task.key] = reps
+        if on_result:
+            on_result(task, reps)
+        if progress:
+            progress(len(reps))
+
+    serial = backend.kind == "local" and (backend.n_workers <= 1 or len(tasks) <= 1)
+    if serial:
+        try:
+            for task in tasks:
+                try:
+                    reps = execute_task(task)
+                except Exception as exc:  # noqa: BLE001 - reported, the rest completes
+                    failures[task.key] = f"{type(exc).__name__}: {exc}"
+                    continue
+                finished(task, reps)
+        except KeyboardInterrupt:
+            raise Interrupted(done) from None
+    else:
+        session = backend.open()
+        attempts = {t.key: 0 for t in tasks}
+        pending: dict[Future[list[Metrics]], Task] = {}
+
+        def submit(task: Task) -> None:
+            attempts[task.key] += 1
+            pending[session.executor.submit(execute_task, task)] = task
+
+        try:
+            for task in tasks:
+                submit(task)
+            while pending:
+                completed, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                lost: list[Task] = []
+                for fut in completed:
+                    task = pending.pop(fut)
+                    try:
+                        reps = fut.result()
+                    except BrokenProcessPool:
+                        lost.append(task)
+                        continue
+                    except Exception as exc:  # noqa: BLE001 - retried, then reported
+                        if attempts[task.key] < max_attempts:
+                            submit(task)
+                        else:
+                            failures[task.key] = f"{type(exc).__name__}: {exc}"
+                        continue
+                    finished(task, reps)
+                if lost:
+                    # a worker died: the pool is gone, with everything still in it
+                    lost.extend(pending.values())
+                    pending.clear()
+                    session.renew()
+                    for task in lost:
+                        if attempts[task.key] < max_attempts:
+                            submit(task)
+                        else:
+                            failures[task.key] = f"a worker process died ({attempts[task.key]} attempts)"
+        except KeyboardInterrupt:
+            for fut in pending:
+                fut.cancel()
+            session.close(wait=False)
+            raise Interrupted(done) from None
+        session.close()
+    if failures and raise_on_failure:
+        raise RunFailed(failures, done)
+    return done, failures
+
+
+def _assemble(scenario: Scenario, seed: int, seeds: list[int], tasks: Sequence[Task],
+              done: dict[Hashable, list[Metrics]]) -> Results:
+    results = Results(scenario, seed, seeds)
+    for task in sorted((t for t in tasks if t.key in done), key=lambda t: t.indices[0]):
+        results.replications.extend(done[task.key])
+        results.indices.extend(task.indices)
+    return results
 
 
 def run(
@@ -95,66 +218,28 @@ def run(
     seed: int | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
-    executor: Executor | None = None,
+    backend: Backend | None = None,
     event_log_dir: Path | None = None,
 ) -> Results:
     """Run ``replications`` independent replications (defaults from the scenario).
 
-    ``workers``: processes to use (default: one per CPU; 1 runs in this process).
+    ``workers``: processes for the local pool (default: one per CPU; 1 runs here).
+    ``backend``: a :class:`~sim.backends.Backend` (local pool or Dask) instead.
     ``progress`` is called with the number of replications just completed.
-    ``executor`` (any :class:`concurrent.futures.Executor`, e.g. from Dask's
-    ``Client.get_executor()``) replaces the local process pool.
     ``event_log_dir``: write each replication's event log there, streamed to disk.
     """
     n = replications if replications is not None else scenario.run.replications
     s = seed if seed is not None else scenario.run.seed
     if n < 1:
         raise ValueError(f"replications must be >= 1, got {n}")
+    backend = backend or Backend("local", workers)
     seeds = replication_seeds(s, n)
-    results = Results(scenario, s, seeds)
-    workers = workers or os.cpu_count() or 1
-    chunks = _chunks(n, workers)
-    done: dict[int, list[dict[str, float]]] = {}
-
-    def collect() -> None:
-        """Keep every completed replication, in replication order."""
-        results.replications = [rep for i in sorted(done) for rep in done[i]]
-        results.indices = [r for i in sorted(done) for r in chunks[i]]
-
-    if executor is None and (workers <= 1 or len(chunks) == 1):
-        try:
-            for i, chunk in enumerate(chunks):
-                done[i] = _simulate_chunk(scenario, [seeds[r] for r in chunk], list(chunk), event_log_dir)
-                if progress:
-                    progress(len(chunk))
-        except KeyboardInterrupt:
-            collect()
-            raise Interrupted(results) from None
-        collect()
-        return results
-
-    own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=min(workers, len(chunks)))
-    pending: dict[Future[list[dict[str, float]]], int] = {}
+    tasks = [
+        Task(i, scenario, tuple(seeds[r] for r in chunk), tuple(chunk), event_log_dir)
+        for i, chunk in enumerate(chunk_ranges(n, backend.n_workers))
+    ]
     try:
-        for i, chunk in enumerate(chunks):
-            pending[pool.submit(_simulate_chunk, scenario, [seeds[r] for r in chunk], list(chunk), event_log_dir)] = i
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                i = pending.pop(fut)
-                done[i] = fut.result()
-                if progress:
-                    progress(len(chunks[i]))
-    except KeyboardInterrupt:
-        for fut in pending:
-            fut.cancel()
-        if own:
-            pool.shutdown(wait=False, cancel_futures=True)
-        collect()
-        raise Interrupted(results) from None
-    finally:
-        if own:
-            pool.shutdown(wait=True, cancel_futures=True)
-    collect()
-    return results
+        done, _ = run_tasks(tasks, backend, progress)
+    except Interrupted as stop:
+        raise Interrupted(stop.done, _assemble(scenario, s, seeds, tasks, stop.done)) from None
+    return _assemble(scenario, s, seeds, tasks, done)

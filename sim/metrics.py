@@ -13,7 +13,19 @@ from typing import Any
 
 from sim.engine.core import Tally
 
-__all__ = ["compute_metrics"]
+__all__ = ["compute_metrics", "is_headline"]
+
+_HEADLINE = {
+    "calls", "conveyances", "treated_on_scene", "answered_in_time", "diverted", "referrals", "seen",
+    "seen_within_target", "mean_wait_hours", "escalated", "utilisation", "admissions", "blocked",
+    "occupancy", "attendances", "bed_days", "delayed_discharge_days", "short_stay", "total",
+}
+
+
+def is_headline(metric: str) -> bool:
+    """The metrics the command line prints by default (the rest are in summary.csv)."""
+    parts = metric.split(".")
+    return len(parts) == 2 and parts[1] in _HEADLINE
 
 Out = dict[str, float]
 

@@ -186,6 +186,8 @@ class AcuteService:
 
     def place(self, patient: Patient, remaining_hours: float) -> None:
         """Put a patient already in hospital at the start of the run into a bed."""
+        if self._log is not None:
+            self._log(self.env.now, patient.id, self.name, "admitted", f"{remaining_hours / 24.0:.6f}")
         self._occupy((self.env.now, patient, remaining_hours, self._discharge()), self.env.now)
 
     def _occupy(self, entry: tuple[float, Patient, float, int], now: float) -> None:

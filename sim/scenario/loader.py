@@ -11,6 +11,7 @@ routes) replace the base's table whole, so no stale key from the base survives.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
@@ -42,6 +43,15 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def _drop_nulls(data: dict[str, Any]) -> None:
+    """JSON writes unset keys as null; TOML has no null, so a key left out means the same."""
+    for key in [k for k, v in data.items() if v is None]:
+        del data[key]
+    for value in data.values():
+        if isinstance(value, dict):
+            _drop_nulls(value)
+
+
 def _read_toml(path: Path, source: str) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -57,10 +67,19 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
         ) from None
     except OSError as exc:
         raise ScenarioError([Problem(source, "", f"cannot read the file: {exc.strerror or exc}")]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(source, "", f"not valid TOML: {exc}")]) from None
+    if path.suffix.lower() == ".json":  # a resolved scenario.json from a results directory
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ScenarioError([Problem(source, "", f"not valid JSON: {exc}")]) from None
+        if not isinstance(data, dict):
+            raise ScenarioError([Problem(source, "", "must hold a JSON object (a table of keys)")])
+        _drop_nulls(data)
+    else:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError([Problem(source, "", f"not valid TOML: {exc}")]) from None
     if not data:
         raise ScenarioError([Problem(source, "", "the file is empty: a scenario needs at least population, demand and services")])
     return data

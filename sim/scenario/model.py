@@ -112,7 +112,10 @@ class Costs(Frozen):
 class Scenario(Frozen):
     """A whole scenario: population, demand and the services that meet it."""
 
-    name: str = Field("scenario", description="short name, used in result directory names")
+    extends: str | None = Field(
+        None, description="another scenario file this one builds on (relative to this file); its keys are overridden here"
+    )
+    name: str = Field("scenario", description="short name, used in result directory names (default: the file's name)")
     description: str = Field("", description="what this scenario represents")
     run: RunSettings = Field(default_factory=RunSettings, description="run length and replications")
     population: Population = Field(description="the people served")

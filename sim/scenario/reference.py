@@ -290,7 +290,8 @@ class _Renderer:
             item = self.type_of(node.get("items", {}))
             n_min, n_max = node.get("minItems"), node.get("maxItems")
             count = f"{n_min} " if n_min is not None and n_min == n_max else ""
-            return f"list of {count}{_PLURAL.get(item, item)}"
+            plural = "tables" + item[5:] if item.startswith("table") else _PLURAL.get(item, item)
+            return f"list of {count}{plural}"
         if kind == "object":
             values = node.get("additionalProperties")
             if node.get(SPLIT_MARK):

@@ -161,8 +161,13 @@ def test_built_in_verification_passes() -> None:
         "ucr.utilisation": lambda lam, c: lam / c,
     }
     loads = {"M/M/1": (0.6, 1), "M/M/5": (4.5, 5)}  # 60-minute visits: μ = 1 an hour
+    checked = 0
     for r in results:
-        lam, c = loads[r.name.split(",")[0]]
-        assert r.theory == pytest.approx(expected[r.metric](lam, c), rel=1e-12), r
         assert r.n == 20
         assert r.passed, r
+        label = r.name.split(",")[0]
+        if label in loads and r.metric in expected:  # the M/M/c checks: is their theory right?
+            lam, c = loads[label]
+            assert r.theory == pytest.approx(expected[r.metric](lam, c), rel=1e-12), r
+            checked += 1
+    assert checked == 6

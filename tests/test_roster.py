@@ -81,8 +81,9 @@ class Replay:
         self.clock = clock
 
     def moments(self):
-        """(time, busy, waiting) after everything that happened at each event time or
-        whole hour, in time order, checking each visit start as it goes."""
+        """Yield ("start", t, busy, waiting, patient) just after each visit start, and
+        ("moment", t, busy, waiting, None) once everything at time ``t`` has happened,
+        for every event time and every whole hour, in time order."""
         ticks = {float(h) for h in range(self.clock.horizon_hours + 1)}
         busy = waiting = 0
         i, n = 0, len(self.events)
@@ -195,10 +196,16 @@ def test_weekend_closure_leaves_weekends_empty() -> None:
     starts = np.array([e[0] for e in events if e[3] == "visit_start"])
     day = ((np.floor(starts).astype(int) - tally.clock.warmup_hours) // 24) % 7
     assert set(day.tolist()) == {0, 1, 2, 3, 4}
-    # Monday 08:00: the weekend's referrals are waiting, so both clinicians start at once.
+    # Monday 08:00: the weekend's referrals are waiting, so both clinicians start at once
+    # (or as many as there are patients waiting).
+    referred = np.array([e[0] for e in events if e[3] == "referred"])
     monday_8 = [WARMUP_HOURS + 168 * k + 8 for k in range(DAYS // 7)]
+    queues = []
     for t in monday_8:
-        assert int(np.sum(starts == t)) == 2
+        waiting = int(np.sum(referred < t) - np.sum(starts < t))
+        queues.append(waiting)
+        assert int(np.sum(starts == t)) == min(2, waiting)
+    assert max(queues) >= 2  # the check above was exercised with a real weekend queue
 
 
 def test_without_a_roster_the_team_is_on_all_week() -> None:
@@ -214,8 +221,8 @@ def test_without_a_roster_the_team_is_on_all_week() -> None:
 # -- week_roster, roster_changes, staffed_hours --------------------------------------------
 
 def _team(**keys):
-    keys.setdefault("visit_minutes", {"dist": "fixed", "mean": 60})
-    return team_scenario({k: v for k, v in keys.items() if k != "visit_minutes"}, 1.0, keys["visit_minutes"]).services["ucr"]
+    """The validated spec of a team with the given staffing keys."""
+    return team_scenario(keys, 1.0, {"dist": "fixed", "mean": 60}).services["ucr"]
 
 
 def _hours(*ranges: range) -> set[int]:
@@ -269,3 +276,23 @@ def test_roster_changes_and_staffed_hours(warmup: int) -> None:
     assert changes == expected
     assert staffed_hours(week, clock, warmup, clock.horizon_hours) == float(sum(by_hour[warmup:]))
     assert staffed_hours(week, clock, 0, clock.horizon_hours) == float(sum(by_hour))
+
+
+# A visit that ends at the very instant a shift ends frees a clinician *before* the
+# roster change is applied, if the visit's end was scheduled before the change was (the
+# engine's simultaneous events run in scheduling order). Here: 1 clinician 08-16, 2 for
+# a handover hour 16-17, none from 17:00; 3-hour visits started at 08, 11, 14 end at
+# 17:00 exactly, and the clinician so freed starts another visit at 17:00, when the
+# roster has nobody on duty.
+HANDOVER_ROSTER = ([0] * 8 + [1] * 8 + [2] + [0] * 7) * 7
+
+
+@pytest.mark.xfail(strict=True, reason="sim bug: roster change and visit end at the same instant are "
+                   "processed in scheduling order, so a visit can start as the shift ends")
+def test_no_visit_starts_at_the_instant_a_shift_ends() -> None:
+    scen = team_scenario({"roster": HANDOVER_ROSTER}, 5.0, {"dist": "fixed", "mean": 180}, days=7, warmup_hours=0)
+    events: list = []
+    tally = run_replication(scen, seed=1, log=lambda *e: events.append(e))
+    week = week_roster(scen.services["ucr"])
+    off = [e for e in events if e[3] == "visit_start" and staff_at(week, tally.clock, e[0]) == 0]
+    assert off == []

@@ -255,7 +255,7 @@ def test_waits_are_never_negative() -> None:
     assert tally.services["ucr"]["wait_sum"] >= 0
 
 
-@settings(derandomize=True, deadline=None, max_examples=100)
+@settings(derandomize=True, database=None, deadline=None, max_examples=100)
 @given(
     staff=st.integers(0, 3),
     patience=st.one_of(st.none(), st.floats(0.25, 12)),

@@ -263,7 +263,7 @@ def test_cohort_with_zero_rate_gets_no_arrivals(monkeypatch) -> None:
 
 # -- normalisation ----------------------------------------------------------------------
 
-@settings(derandomize=True, deadline=None, max_examples=60)
+@settings(derandomize=True, database=None, deadline=None, max_examples=60)
 @given(
     hour=st.lists(st.floats(0, 10), min_size=24, max_size=24).filter(lambda w: sum(w) > 0.01),
     day=st.lists(st.floats(0, 10), min_size=7, max_size=7).filter(lambda w: sum(w) > 0.01),

@@ -215,7 +215,7 @@ def test_invalid_parameters_raise(spec: dict) -> None:
 positive = st.floats(min_value=1e-3, max_value=1e4, allow_nan=False, allow_infinity=False)
 
 
-@settings(derandomize=True, deadline=None, max_examples=150)
+@settings(derandomize=True, database=None, deadline=None, max_examples=150)
 @given(kind=st.sampled_from(["gamma", "lognormal"]), mean=positive, sd=positive, seed=st.integers(0, 2**32 - 1))
 def test_mean_sd_parameterisation_property(kind: str, mean: float, sd: float, seed: int) -> None:
     """For any valid mean and sd, the model reports them back and draws values >= 0."""
@@ -226,7 +226,7 @@ def test_mean_sd_parameterisation_property(kind: str, mean: float, sd: float, se
     assert np.all(np.isfinite(x)) and np.all(x >= 0)
 
 
-@settings(derandomize=True, deadline=None, max_examples=150)
+@settings(derandomize=True, database=None, deadline=None, max_examples=150)
 @given(
     low=st.floats(0, 1e3),
     a=st.floats(0, 1),

@@ -66,7 +66,8 @@ def test_same_patients_in_both_runs(change: str) -> None:
     base, more = results("baseline"), results(change)
     assert base.seeds == more.seeds
     for source in ("walk_in", "urgent_referrals", "home_visit_requests", "calls_999"):
-        np.testing.assert_array_equal(more.values(f"demand.{source}.arrivals"), base.values(f"demand.{source}.arrivals"))
+        metric = f"demand.{source}.arrivals"
+        np.testing.assert_array_equal(more.values(metric), base.values(metric))
 
 
 @pytest.mark.parametrize("metric", METRICS)

@@ -68,7 +68,7 @@ def test_erlang_b_and_c_match_the_exact_sums(c: int, a: Fraction) -> None:
     assert erlang_c(c, float(a)) == pytest.approx(float(exact_erlang_c(c, a)), rel=1e-12)
 
 
-@settings(derandomize=True, deadline=None, max_examples=200)
+@settings(derandomize=True, database=None, deadline=None, max_examples=200)
 @given(rho=st.floats(0.001, 0.999), mu=st.floats(0.01, 100), t=st.floats(0, 50))
 def test_mm1_special_case(rho: float, mu: float, t: float) -> None:
     lam = rho * mu
@@ -77,7 +77,7 @@ def test_mm1_special_case(rho: float, mu: float, t: float) -> None:
     assert mmc_wait_within(lam, mu, 1, t) == pytest.approx(1 - rho * math.exp(-(mu - lam) * t), rel=1e-9, abs=1e-12)
 
 
-@settings(derandomize=True, deadline=None, max_examples=200)
+@settings(derandomize=True, database=None, deadline=None, max_examples=200)
 @given(c=st.integers(1, 40), frac=st.floats(0.01, 0.99))
 def test_erlang_c_properties(c: int, frac: float) -> None:
     a = c * frac

@@ -56,6 +56,8 @@ class Tally:
     exited: int = 0
     in_system_end: int = 0
     costs: dict[str, float] = field(default_factory=dict)
+    occupancy_trace: dict[str, list[int]] = field(default_factory=dict)
+    """With ``trace``: beds in use in each bed pool at each midnight of the measured period."""
 
 
 class _DemandStream:
@@ -101,8 +103,9 @@ def _residual_stays(draw: Callable[[np.random.Generator, int], np.ndarray], n: i
 
 
 class _Engine:
-    def __init__(self, scenario: Scenario, streams: Streams, log: EventLog | None) -> None:
+    def __init__(self, scenario: Scenario, streams: Streams, log: EventLog | None, trace: bool = False) -> None:
         self.env = env = simpy.Environment()
+        self.trace: dict[str, list[int]] | None = {} if trace else None
         self.scenario = scenario
         self.streams = streams
         self.clock = clock = Clock.from_days(scenario.run.warmup_days, scenario.run.days)
@@ -218,8 +221,18 @@ class _Engine:
         for src in self.sources:
             src.measured = 0
 
+    def _snapshot(self, ev: simpy.Event | None = None) -> None:
+        assert self.trace is not None
+        for name, svc in self.services.items():
+            if isinstance(svc, (BedPoolService, AcuteService)):
+                self.trace.setdefault(name, []).append(svc.occupied)
+        if self.env.now + 24 <= self.clock.horizon_hours:
+            self.env.timeout(24).callbacks.append(self._snapshot)
+
     def run(self) -> Tally:
         self._initial_state()
+        if self.trace is not None:
+            self.env.timeout(self.clock.warmup_hours).callbacks.append(self._snapshot)
         for svc in self.services.values():
             svc.start()
         for src in self.sources:
@@ -239,9 +252,14 @@ class _Engine:
             tally.arrivals[src.name] = src.measured
         if self.scenario.costs is not None:
             tally.costs = self.scenario.costs.model_dump(exclude_none=True)
+        if self.trace is not None:
+            tally.occupancy_trace = self.trace
         return tally
 
 
-def run_replication(scenario: Scenario, seed: int, log: EventLog | None = None) -> Tally:
-    """Simulate one replication with the given seed and return its raw tallies."""
-    return _Engine(scenario, Streams(seed), log).run()
+def run_replication(scenario: Scenario, seed: int, log: EventLog | None = None, trace: bool = False) -> Tally:
+    """Simulate one replication with the given seed and return its raw tallies.
+
+    ``log`` receives every patient movement; ``trace`` records bed occupancy daily.
+    Neither changes any random draw or result."""
+    return _Engine(scenario, Streams(seed), log, trace).run()

@@ -1,0 +1,115 @@
+"""Every shipped scenario loads; the small ones run and report every metric the SPEC names.
+
+The scenarios are found by globbing ``configs/**/*.toml``, so a new one is picked up
+without touching this file. Which metrics a scenario must report follows from the kinds
+of its services: an ambulance reports ``<svc>.calls``, a hub ``<svc>.diverted``, a bed
+pool ``<svc>.mean_occupancy`` and so on (``<svc>`` is the service's name).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT
+from sim.experiment import simulate
+from sim.scenario.loader import load_scenario
+from sim.scenario.model import Scenario
+
+CONFIGS = sorted((REPO_ROOT / "configs").rglob("*.toml"))
+SEED = 5
+# Run those that take well under a second a replication (people × days simulated).
+SMALL = 250_000 * 425
+
+
+def label(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT / "configs"))
+
+
+def small(path: Path) -> bool:
+    try:
+        scenario = load_scenario(path)
+    except Exception:  # reported by test_loads, not at collection
+        return False
+    return scenario.population.size * scenario.horizon_days <= SMALL
+
+
+RUN = [p for p in CONFIGS if small(p)]
+
+BY_KIND = {
+    "ambulance": ["calls", "conveyances", "treated_on_scene"],
+    "hub": ["calls", "answered_in_time", "diverted"],
+    "community_response": ["referrals", "seen", "seen_within_target", "mean_wait_hours", "escalated", "utilisation"],
+    "virtual_ward": ["admissions", "blocked", "mean_occupancy"],
+    "intermediate_care": ["admissions", "blocked", "mean_occupancy"],
+    "ed": ["attendances"],
+}
+FRACTIONS = ("seen_within_target", "utilisation", "occupancy")
+HOSPITAL = ["admissions.total", "admissions.short_stay", "acute.bed_days", "acute.delayed_discharge_days"]
+
+
+def named_metrics(scenario: Scenario) -> list[str]:
+    """The SPEC's metric names for this scenario's services."""
+    names: list[str] = []
+    for name, spec in scenario.services.items():
+        names += [f"{name}.{m}" for m in BY_KIND.get(spec.kind, [])]
+        if spec.kind in ("virtual_ward", "intermediate_care") and spec.beds is not None:
+            names.append(f"{name}.occupancy")
+    if any(s.kind == "acute" for s in scenario.services.values()):
+        names += HOSPITAL
+    if scenario.costs is not None:
+        names += [f"cost.{item}" for item in scenario.costs.model_dump(exclude_none=True)] + ["cost.total"]
+    return names
+
+
+def test_the_shipped_scenarios_are_found() -> None:
+    assert {"teaching.toml", "neighbourhood_50k.toml"} <= {label(p) for p in CONFIGS}
+    assert {"teaching.toml", "neighbourhood_50k.toml"} <= {label(p) for p in RUN}
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=label)
+def test_loads(path: Path) -> None:
+    scenario = load_scenario(path)
+    assert scenario.services and scenario.demand
+    assert scenario.population.size > 0
+
+
+@pytest.mark.parametrize("path", RUN, ids=label)
+def test_runs_and_reports_the_named_metrics(path: Path) -> None:
+    scenario = load_scenario(path)
+    metrics = simulate(scenario, SEED)
+    names = named_metrics(scenario)
+    assert names
+    missing = [n for n in names if n not in metrics]
+    assert not missing, f"{label(path)} does not report {missing}"
+    for name in names:
+        value = metrics[name]
+        assert math.isfinite(value) and value >= 0.0, f"{name} = {value}"
+        if name.rsplit(".", 1)[-1] in FRACTIONS:
+            assert value <= 1.0, f"{name} = {value}"
+    # something happened at every service patients are sent to first
+    for src in scenario.demand.values():
+        kind = scenario.services[src.to].kind
+        first = {"ambulance": "calls", "community_response": "referrals", "ed": "attendances",
+                 "virtual_ward": "step_up", "intermediate_care": "step_up", "acute": "admissions",
+                 "outcome": "arrivals"}[kind]
+        assert metrics[f"{src.to}.{first}"] > 0, f"{src.to}.{first}"
+    if "admissions.total" in metrics:
+        assert 0 < metrics["admissions.short_stay"] <= metrics["admissions.total"]
+        assert metrics["acute.delayed_discharge_days"] <= metrics["acute.bed_days"]
+    if scenario.costs is not None:
+        items = [n for n in metrics if n.startswith("cost.") and n != "cost.total"]
+        assert metrics["cost.total"] == pytest.approx(sum(metrics[n] for n in items), rel=1e-12)
+        assert metrics["cost.total"] > 0
+
+
+def test_teaching_has_no_hospital_metrics() -> None:
+    """The teaching scenario's ambulance and ED are outcomes: counted, with no capacity."""
+    scenario = load_scenario(REPO_ROOT / "configs" / "teaching.toml")
+    metrics = simulate(scenario, SEED)
+    assert {s.kind for s in scenario.services.values()} == {"community_response", "outcome"}
+    assert not any(m.startswith(("admissions.", "acute.", "cost.", "hub.")) for m in metrics)
+    assert "ambulance.calls" not in metrics and metrics["ambulance.arrivals"] > 0
+    assert set(named_metrics(scenario)) == {f"ucr.{m}" for m in BY_KIND["community_response"]}

@@ -150,7 +150,7 @@ class Triangular(_Dist):
     @property
     def variance(self) -> float:
         a, c, b = self.low, self.mode, self.high
-        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
+        return ((b - a) ** 2 - (c - a) * (b - c)) / 18.0
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.triangular(self.low, self.mode, self.high, size)

@@ -67,6 +67,7 @@ def _ambulance(name: str, t: dict[str, Any], per_year: float, out: Out, hours: f
     out[f"{name}.conveyances"] = t["conveyances"] * per_year
     out[f"{name}.treated_on_scene"] = t["treated"] * per_year
     out[f"{name}.call_before_convey"] = t["call_before_convey"] * per_year
+    out[f"{name}.hub_closed"] = t["hub_closed"] * per_year
     out[f"{name}.not_conveyed_after_call"] = t["diverted"] * per_year
     out[f"{name}.conveyed_fraction"] = _ratio(t["conveyances"], t["treated"] + t["diverted"] + t["conveyances"])
     out[f"{name}.mean_response_minutes"] = _ratio(t["response_sum"] * 60.0, t["responded"])

@@ -287,8 +287,6 @@ def test_roster_changes_and_staffed_hours(warmup: int) -> None:
 HANDOVER_ROSTER = ([0] * 8 + [1] * 8 + [2] + [0] * 7) * 7
 
 
-@pytest.mark.xfail(strict=True, reason="sim bug: roster change and visit end at the same instant are "
-                   "processed in scheduling order, so a visit can start as the shift ends")
 def test_no_visit_starts_at_the_instant_a_shift_ends() -> None:
     scen = team_scenario({"roster": HANDOVER_ROSTER}, 5.0, {"dist": "fixed", "mean": 180}, days=7, warmup_hours=0)
     events: list = []

@@ -88,7 +88,7 @@ def test_runs_and_reports_the_named_metrics(path: Path) -> None:
         value = metrics[name]
         assert math.isfinite(value) and value >= 0.0, f"{name} = {value}"
         if name.rsplit(".", 1)[-1] in FRACTIONS:
-            assert value <= 1.0, f"{name} = {value}"
+            assert value <= 1.0 + 1e-9, f"{name} = {value}"  # float round-off only
     # something happened at every service patients are sent to first
     for src in scenario.demand.values():
         kind = scenario.services[src.to].kind

@@ -69,6 +69,7 @@ class AmbulanceService:
         self.calls = 0
         self.treated = 0
         self.consulted = 0
+        self.hub_closed = 0
         self.conveyances = 0
         self.diverted_count = 0
         self.responded = 0
@@ -92,6 +93,7 @@ class AmbulanceService:
             "calls": self.calls,
             "treated": self.treated,
             "call_before_convey": self.consulted,
+            "hub_closed": self.hub_closed,
             "conveyances": self.conveyances,
             "diverted": self.diverted_count,
             "responded": self.responded,
@@ -136,6 +138,9 @@ class AmbulanceService:
             self._release(now)
             patient.via = self.name
             self._home(patient)  # type: ignore[misc]
+        elif outcome == CALL_BEFORE_CONVEY and not self._hub.is_open():
+            self.hub_closed += 1
+            self._convey(patient, now)
         elif outcome == CALL_BEFORE_CONVEY:
             self.consulted += 1
             self.with_crew -= 1

@@ -109,8 +109,7 @@ class BedPoolService:
             self.blocked += 1
             if self._log is not None:
                 self._log(now, patient.id, self.name, "blocked", self.spec.when_full or "")
-            patient.via = self.name
-            self._when_full(patient)  # type: ignore[misc]
+            self._when_full(patient)  # keeps ``via``: the ED sees who sent the patient  # type: ignore[misc]
 
     def step_down(self, patient: Patient, hospital: Any) -> bool:
         """From an acute bed: True if the patient moved now, False if they wait in the bed."""

@@ -102,6 +102,16 @@ def _residual_stays(draw: Callable[[np.random.Generator, int], np.ndarray], n: i
     return picked * rng.random(n)
 
 
+def _acute_stays(spec: AcuteBeds, cohorts: list[str], shares: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Lengths of stay (days) of ``n`` admissions, drawn from ``rng`` alone (so that a
+    starting occupancy does not shift the acute service's own streams)."""
+    from sim.engine.hospital import per_cohort
+
+    p_short = np.array(per_cohort(spec.short_stay_probability, cohorts))[rng.choice(len(shares), size=n, p=shares)]
+    short = rng.random(n) < p_short
+    return np.where(short, spec.short_stay_days.sample(rng, n), spec.los_days.sample(rng, n))
+
+
 class _Engine:
     def __init__(self, scenario: Scenario, streams: Streams, log: EventLog | None, trace: bool = False) -> None:
         self.env = env = simpy.Environment()
@@ -140,6 +150,7 @@ class _Engine:
                 svc.wire(lambda dest, hospital=svc: self.discharge_point(dest, hospital))
             elif not isinstance(svc, OutcomeCounter):
                 svc.wire(self.entry_point)
+        self._expect_ed_routes(scenario)
         self.sources: list[_DemandStream] = []
         for index, (name, src) in enumerate(scenario.demand.items()):
             rates = hourly_rates(src, scenario.population, clock)
@@ -149,6 +160,26 @@ class _Engine:
             self.sources.append(
                 _DemandStream(env, name, index, times.tolist(), cohorts.tolist(), self.entry_point(src.to, "demand"), self)
             )
+
+    def _expect_ed_routes(self, scenario: Scenario) -> None:
+        """Tell each ED every route that can reach it, so absent routes report 0."""
+        from sim.scenario.checks import links_of, routes_of
+
+        senders: dict[str, set[str]] = {}
+        for path, split, _ in routes_of(scenario):
+            for target in split:
+                senders.setdefault(target, set()).add(path[1])
+        for path, target, _ in links_of(scenario):
+            senders.setdefault(target, set()).add(path[1])
+        for name, src in scenario.demand.items():
+            senders.setdefault(src.to, set()).add(name)
+        # a full pool sends patients on with the route they came by
+        for name, spec in scenario.services.items():
+            if getattr(spec, "when_full", None) in self.services:
+                senders.setdefault(spec.when_full, set()).update(senders.get(name, ()))
+        for name, svc in self.services.items():
+            if isinstance(svc, EmergencyDepartmentService):
+                svc.expect_routes(sorted(senders.get(name, ())))
 
     def next_id(self) -> int:
         self._ids += 1
@@ -205,9 +236,8 @@ class _Engine:
             rng = self.streams.generator(f"{name}.initial")
             svc = self.services[name]
             if isinstance(svc, AcuteService):
-                pool = np.array([svc.draw_stay(int(c)) for c in rng.choice(len(shares), size=2000, p=shares)])
-                draw = lambda g, k, pool=pool: g.choice(pool, size=k)  # noqa: E731
-                remaining = _residual_stays(draw, n, rng)
+                draw = lambda g, k, spec=spec: _acute_stays(spec, self.cohorts, shares, g, k)  # noqa: E731
+                remaining = _residual_stays(draw, n, rng) * 24.0
             else:
                 remaining = _residual_stays(spec.los_days.sample, n, rng) * 24.0
             cohorts = rng.choice(len(shares), size=n, p=shares)

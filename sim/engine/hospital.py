@@ -59,9 +59,14 @@ class EmergencyDepartmentService:
     def start(self) -> None:
         """Nothing to schedule."""
 
+    def expect_routes(self, routes: list[str]) -> None:
+        """Routes that can send patients here: reported as 0 when none came."""
+        self._routes = list(routes)
+        self.by_route = dict.fromkeys(self._routes, 0) | self.by_route
+
     def reset(self, now: float) -> None:
         self.attendances = 0
-        self.by_route: dict[str, int] = {}
+        self.by_route: dict[str, int] = dict.fromkeys(getattr(self, "_routes", ()), 0)
         self.admitted = 0
 
     holding = 0

@@ -71,6 +71,10 @@ class Hub(StaffedQueue):
         )
         return tally
 
+    def is_open(self) -> bool:
+        """A clinician is on shift (crews do not phone a closed hub)."""
+        return self.on_shift > 0
+
     def consult(self, patient: Patient, crew: Crew) -> None:
         """A crew on scene phones the hub about ``patient``."""
         now = self.env.now

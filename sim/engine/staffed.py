@@ -113,7 +113,7 @@ class StaffedQueue:
     def start(self) -> None:
         """Schedule the roster's change points."""
         if self._changes:
-            self.env.timeout(self._changes[0][0]).callbacks.append(self._roster_change)
+            self.env.timeout(self._changes[0][0], 0).callbacks.append(self._roster_change)
 
     def enqueue(self, entry: tuple[Any, ...], now: float) -> None:
         """A patient arrives: start now if someone is free, otherwise wait."""
@@ -139,8 +139,12 @@ class StaffedQueue:
         self._advance(now)
         self.busy -= 1
         self.finished(ev.value, now)
-        if self.queue and self.busy < self.on_shift:
-            self._dispatch(now)
+        if self.queue:
+            # a shift change at this same instant applies before anyone new starts
+            if self._next_change < len(self._changes) and self._changes[self._next_change][0] <= now + _EPS:
+                self._apply_roster(now)
+            if self.busy < self.on_shift:
+                self._dispatch(now)
 
     def _dispatch(self, now: float) -> None:
         queue = self.queue
@@ -161,13 +165,20 @@ class StaffedQueue:
         if queue:
             self._arm(queue[0][0] - now)
 
+    def _apply_roster(self, now: float) -> None:
+        """Apply every roster change due by ``now`` (idempotent)."""
+        changes = self._changes
+        while self._next_change < len(changes) and changes[self._next_change][0] <= now + _EPS:
+            self._advance(now)
+            self.on_shift = changes[self._next_change][1]
+            self._next_change += 1
+
     def _roster_change(self, ev: simpy.Event) -> None:
         now = self.env.now
-        self._advance(now)
-        self.on_shift = self._changes[self._next_change][1]
-        self._next_change += 1
-        if self._next_change < len(self._changes):
-            nxt = self.env.timeout(self._changes[self._next_change][0] - now)
+        index = ev.value or 0
+        self._apply_roster(now)
+        if index + 1 < len(self._changes):
+            nxt = self.env.timeout(self._changes[index + 1][0] - now, index + 1)
             nxt.callbacks.append(self._roster_change)
         if self.queue and self.busy < self.on_shift:
             self._dispatch(now)

@@ -27,7 +27,7 @@ from sim.scenario.model import (
 )
 from sim.scenario.services import ON_SCENE_OUTCOMES
 
-__all__ = ["check_scenario", "routes_of"]
+__all__ = ["check_scenario", "routes_of", "links_of"]
 
 Path = tuple[str, ...]
 
@@ -54,7 +54,7 @@ def routes_of(scenario: Scenario) -> list[tuple[Path, dict[str, float], tuple[st
     return out
 
 
-def _links(scenario: Scenario) -> list[tuple[Path, str, tuple[str, ...]]]:
+def links_of(scenario: Scenario) -> list[tuple[Path, str, tuple[str, ...]]]:
     """Every single-target reference: key path, target, kinds allowed."""
     out: list[tuple[Path, str, tuple[str, ...]]] = []
     for name, svc in scenario.services.items():
@@ -123,7 +123,7 @@ def check_scenario(
     for path, split, kinds in routes_of(scenario):
         for target in split:
             check_target(path + (target,), target, kinds, allow_home=True)
-    for path, target, kinds in _links(scenario):
+    for path, target, kinds in links_of(scenario):
         check_target(path, target, kinds, allow_home=path[-1] == "when_full")
 
     # each kind's own rules
@@ -172,7 +172,7 @@ def check_scenario(
     succ: dict[str, set[str]] = {n: set() for n in services}
     for path, split, _ in routes_of(scenario):
         succ[path[1]].update(split)
-    for path, target, _ in _links(scenario):
+    for path, target, _ in links_of(scenario):
         succ[path[1]].add(target)
     for name, svc in services.items():
         if isinstance(svc, Ambulance) and svc.on_scene.get("treated", 0) > 0:
@@ -206,6 +206,7 @@ def check_scenario(
     for name, svc in services.items():
         if isinstance(svc, (VirtualWard, IntermediateCare)) and svc.beds is not None and svc.when_full is None:
             senders = [n for n, t in succ.items() if name in t and not isinstance(services[n], AcuteBeds)]
+            senders += [f"demand.{n}" for n, src in scenario.demand.items() if src.to == name]
             if senders:
                 add(("services", name, "when_full"),
                     f"is required: {', '.join(senders)} step(s) patients up into it and it has {svc.beds} beds")

@@ -10,11 +10,11 @@ STAMP := $(VENV)/.installed-dev
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/nhsim run configs/neighbourhood_50k.toml --replications 20
+	$(BIN)/nhsim compare configs/neighbourhood_50k.toml configs/neighbourhood_50k_invest.toml --replications 20
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from sim.backends import BackendError
+from sim.experiment import Interrupted, RunFailed
 from sim.scenario.errors import ScenarioError
 
 __all__ = ["main"]
@@ -57,11 +59,22 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)")
     p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>-<timestamp>/)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
-    p.add_argument(
-        "--event-log", action="store_true",
-        help="also write every patient movement to events/replication-NNNN.csv in the output directory",
-    )
+    _add_backend_options(p)
     _add_scenario_options(p)
+
+
+def _add_backend_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", choices=("local", "dask"), default="local",
+                   help="where replications run: a local process pool (default) or Dask")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address (default with --backend dask: a local cluster)")
+    p.add_argument("--no-plots", action="store_true", help="do not draw figures")
+
+
+def _backend(args: argparse.Namespace) -> Any:
+    from sim.backends import Backend
+
+    return Backend(args.backend, args.workers, args.scheduler)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +87,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a scenario's replications and write a results directory")
     p.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    _add_run_options(p)
+    p.add_argument(
+        "--event-log", action="store_true",
+        help="also write every patient movement to events/replication-NNNN.csv in the output directory",
+    )
+
+    p = sub.add_parser(
+        "compare",
+        help="run a counterfactual and a scenario on common random numbers; print what the scenario avoids",
+    )
+    p.add_argument("counterfactual", type=Path, help="the counterfactual scenario (e.g. current capacity)")
+    p.add_argument("scenario", type=Path, nargs="?",
+                   help="the scenario (default: the counterfactual with the --set changes)")
     _add_run_options(p)
 
     p = sub.add_parser("validate", help="check a scenario file and print the resolved scenario")
@@ -132,7 +158,7 @@ def _progress(total: int, quiet: bool) -> Any:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.experiment import Interrupted, run
+    from sim.experiment import run
     from sim.results import default_out_dir, write_run
     from sim.scenario import load_scenario
 
@@ -146,7 +172,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     bar = _progress(n, args.quiet)
     try:
         results = run(
-            scenario, n, args.seed, workers=args.workers, progress=bar.update,
+            scenario, n, args.seed, progress=bar.update, backend=_backend(args),
             event_log_dir=out / "events" if args.event_log else None,
         )
     except Interrupted as stop:
@@ -158,7 +184,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             print("Interrupted before any replication completed; nothing written.", file=sys.stderr)
         return EXIT_INTERRUPTED
     bar.close()
-    write_run(out, results, command, started, interrupted=False, replications_requested=n)
+    write_run(out, results, command, started, interrupted=False, replications_requested=n,
+              backend=args.backend)
+    if not args.no_plots:
+        from sim.figures import run_figures
+
+        run_figures(results, out)
     if not args.quiet:
         from sim.metrics import is_headline
 
@@ -171,6 +202,63 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"{scenario.run.days:g} days after {scenario.run.warmup_days:g} days' warm-up (counts per year)")
         print(_table(rows, ["metric", "mean", "95% CI low", "95% CI high"]))
         print(f"(headline metrics; all {len(summary)} are in summary.csv)")
+    print(f"Results written to {out}/")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import AVOIDED_METRICS, compare
+    from sim.figures import comparison_figures
+    from sim.results import default_out_dir, write_comparison
+    from sim.scenario import load_scenario
+
+    if args.scenario is None:
+        if not args.overrides:
+            print("compare: give a SCENARIO, or --set changes to compare the counterfactual against",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
+        counterfactual = load_scenario(args.counterfactual)
+        scenario = load_scenario(args.counterfactual, args.overrides)
+        scenario = scenario.model_copy(update={"name": f"{scenario.name}-variant"})
+    else:
+        counterfactual = load_scenario(args.counterfactual)
+        scenario = load_scenario(args.scenario, args.overrides)
+    n = args.replications or scenario.run.replications
+    seed = args.seed if args.seed is not None else scenario.run.seed
+    started = datetime.now(timezone.utc)
+    out = args.out or default_out_dir(scenario, suffix=f"vs-{counterfactual.name}")
+    if _occupied(out):
+        return EXIT_BAD_INPUT
+    bar = _progress(2 * n, args.quiet)
+    try:
+        comparison = compare(counterfactual, scenario, n, seed, progress=bar.update, backend=_backend(args))
+    except Interrupted:
+        bar.close()
+        print("Interrupted before the comparison completed; nothing written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    bar.close()
+    write_comparison(out, comparison, ["nhsim", *sys.argv[1:]], started, backend=args.backend)
+    if not args.no_plots:
+        comparison_figures(comparison, out)
+    if not args.quiet:
+        from sim.metrics import is_headline
+
+        print(f"{scenario.name} against {counterfactual.name}: {n} paired replications, seed {seed} "
+              "(a year; avoided = counterfactual - scenario)")
+        rows = []
+        for m in AVOIDED_METRICS:
+            iv = comparison.avoided(m)
+            if not math.isnan(iv.mean):
+                rows.append([m, _fmt(iv.mean), _fmt(iv.ci_low), _fmt(iv.ci_high)])
+        print(_table(rows, ["avoided a year", "mean", "95% CI low", "95% CI high"]))
+        print()
+        rows = [
+            [r.metric, _fmt(r.counterfactual_mean), _fmt(r.scenario_mean), _fmt(r.difference.mean),
+             f"[{_fmt(r.difference.ci_low)}, {_fmt(r.difference.ci_high)}]"]
+            for r in comparison.rows() if is_headline(r.metric) and r.metric not in AVOIDED_METRICS
+        ]
+        print(_table(rows, ["metric", "counterfactual", "scenario", "difference", "95% CI"]))
+        print("(all metrics in comparison.csv)")
     print(f"Results written to {out}/")
     return 0
 
@@ -208,7 +296,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_CHECK_FAILED if failed else 0
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "schema": cmd_schema, "verify": cmd_verify}
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "schema": cmd_schema, "verify": cmd_verify}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,6 +314,12 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ScenarioError as err:
         return _print_problems(err)
+    except BackendError as err:
+        print(f"nhsim: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RunFailed as err:
+        print(f"nhsim: {err}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -73,8 +73,9 @@ def plot_avoided(rows: Sequence[tuple[str, float, float, float]], title: str, pa
     ax.set_yticks(list(y), labels)
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
-    for yi, m in zip(y, means):
-        ax.annotate(f"{m:,.0f}", (m, yi), xytext=(0, 12), textcoords="offset points", ha="center", fontsize=11)
+    for yi, r in zip(y, rows):
+        ax.annotate(f"{r[1]:,.0f}", (max(r[3], 0.0), yi), xytext=(8, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize=11, fontweight="bold")
     ax.set_xlabel("avoided a year (counterfactual − scenario), with 95% interval")
     ax.set_title(title)
     return save(fig, path)

@@ -19,8 +19,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 from sim.experiment import Results
 from sim.scenario.model import Scenario
+
+if TYPE_CHECKING:
+    from sim.compare import Comparison
 
 __all__ = ["write_atomic", "write_run", "manifest", "default_out_dir", "scenario_json"]
 
@@ -47,14 +52,15 @@ def _csv(rows: list[list[Any]]) -> str:
     return buf.getvalue()
 
 
-def default_out_dir(scenario: Scenario, root: Path = Path("results")) -> Path:
-    """``results/<scenario>-<timestamp>/``, made unique if that name is taken."""
+def default_out_dir(scenario: Scenario, root: Path = Path("results"), suffix: str = "") -> Path:
+    """``results/<scenario>[-<suffix>]-<timestamp>/``, made unique if that name is taken."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = root / f"{scenario.name}-{stamp}"
+    base = f"{scenario.name}-{suffix}" if suffix else scenario.name
+    out = root / f"{base}-{stamp}"
     k = 1
     while out.exists():
         k += 1
-        out = root / f"{scenario.name}-{stamp}-{k}"
+        out = root / f"{base}-{stamp}-{k}"
     return out
 
 
@@ -136,4 +142,37 @@ def write_run(out: Path, results: Results, command: list[str], started: datetime
         out / "manifest.json",
         json.dumps(manifest(results, command, started, finished, **extra), indent=2) + "\n",
     )
+    return out
+
+
+def comparison_csv(comparison: "Comparison", confidence: float = 0.95) -> str:
+    from sim.compare import AVOIDED_METRICS
+
+    rows_by_metric = {r.metric: r for r in comparison.rows(confidence)}
+    order = [m for m in AVOIDED_METRICS if m in rows_by_metric] + [
+        m for m in rows_by_metric if m not in AVOIDED_METRICS
+    ]
+    rows: list[list[Any]] = [
+        ["metric", "counterfactual_mean", "scenario_mean", "difference", "ci_low", "ci_high", "pct_change"]
+    ]
+    for m in order:
+        r = rows_by_metric[m]
+        rows.append([m, r.counterfactual_mean, r.scenario_mean, r.difference.mean, r.difference.ci_low,
+                     r.difference.ci_high, r.pct_change])
+    return _csv(rows)
+
+
+def write_comparison(out: Path, comparison: "Comparison", command: list[str], started: datetime, **extra: Any) -> Path:
+    """comparison.csv, each side's replications/summary/scenario, and a manifest."""
+    out.mkdir(parents=True, exist_ok=True)
+    for side, results in (("counterfactual", comparison.counterfactual), ("scenario", comparison.scenario)):
+        write_atomic(out / side / "scenario.json", scenario_json(results.scenario))
+        write_atomic(out / side / "replications.csv", replications_csv(results))
+        write_atomic(out / side / "summary.csv", summary_csv(results))
+    write_atomic(out / "comparison.csv", comparison_csv(comparison))
+    finished = datetime.now(timezone.utc)
+    info = manifest(comparison.scenario, command, started, finished, **extra)
+    info["counterfactual"] = comparison.counterfactual.scenario.name
+    info["paired"] = comparison.paired
+    write_atomic(out / "manifest.json", json.dumps(info, indent=2) + "\n")
     return out

@@ -102,6 +102,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the scenario (default: the counterfactual with the --set changes)")
     _add_run_options(p)
 
+    p = sub.add_parser("sweep", help="run an experiment's design of capacities (experiments/*.toml)")
+    p.add_argument("experiment", type=Path, help="experiment file (TOML)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted sweep, keeping completed points")
+    p.add_argument("--out", type=Path, help="output directory (default: results/<experiment>/)")
+    p.add_argument("--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    _add_backend_options(p)
+
+    p = sub.add_parser("search", help="find the least capacities meeting a standard (an experiment's [search])")
+    p.add_argument("experiment", type=Path, help="experiment file (TOML) with a [search] table")
+    p.add_argument("--out", type=Path, help="output directory (default: results/<experiment>/)")
+    p.add_argument("--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    _add_backend_options(p)
+
     p = sub.add_parser("validate", help="check a scenario file and print the resolved scenario")
     p.add_argument("scenario", type=Path, help="scenario file (TOML)")
     _add_scenario_options(p)
@@ -263,6 +278,133 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _experiment_manifest(out: Path, exp: Any, started: datetime, args: argparse.Namespace, **extra: Any) -> None:
+    from sim.results import _git_commit, _version, write_atomic
+
+    info = {
+        "nhsim_version": _version("nhsim"), "git_commit": _git_commit(), "command": ["nhsim", *sys.argv[1:]],
+        "experiment": exp.name, "seed": exp.seed, "replications": exp.replications,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "backend": args.backend,
+        "versions": {k: _version(k) for k in ("simpy", "numpy", "scipy", "pydantic")},
+        **extra,
+    }
+    import platform
+
+    info["versions"]["python"] = platform.python_version()
+    write_atomic(out / "manifest.json", json.dumps(info, indent=2) + "\n")
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.figures import sweep_figures
+    from sim.results import write_atomic
+    from sim.study import load_experiment
+    from sim.sweep import SweepError, run_sweep, sweep_csv, sweep_replications_csv
+
+    exp = load_experiment(args.experiment)
+    out = args.out or Path("results") / exp.name
+    started = datetime.now(timezone.utc)
+    bar = _progress(0, args.quiet)
+
+    def on_total(n: int) -> None:
+        bar.total = n
+        bar.refresh()
+
+    try:
+        result = run_sweep(exp, out, _backend(args), args.resume, bar.update, on_total)
+    except SweepError as err:
+        bar.close()
+        print(f"nhsim: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Interrupted:
+        bar.close()
+        done = len(list((out / "points").glob("point-*.json"))) if (out / "points").exists() else 0
+        print(f"Interrupted: {done} completed point(s) kept in {out}/points/; "
+              f"continue with: nhsim sweep {args.experiment} --resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    bar.close()
+    write_atomic(out / "sweep.csv", sweep_csv(result))
+    write_atomic(out / "replications.csv", sweep_replications_csv(result))
+    if result.failures:
+        write_atomic(out / "failures.json", json.dumps({str(k): v for k, v in result.failures.items()}, indent=2))
+    _experiment_manifest(out, exp, started, args, points=len(result.points),
+                         points_completed=len(result.replications), points_run_now=sorted(result.ran_now),
+                         failed_points=sorted(result.failures))
+    if not args.no_plots:
+        sweep_figures(result, out)
+    if not args.quiet:
+        keys = list(exp.vary)
+        from sim.stats import t_interval
+
+        rows = []
+        for i in sorted(result.replications):
+            for m in exp.report:
+                vals = result.values(i, m)
+                if not vals:
+                    continue
+                iv = t_interval(vals)
+                rows.append([str(i), *(f"{result.points[i].get(k, 'base')}" for k in keys), m,
+                             _fmt(iv.mean), f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]", str(iv.n)])
+        print(_table(rows, ["point", *keys, "metric", "mean", "95% CI", "n"]))
+    for i, err in sorted(result.failures.items()):
+        print(f"point {i} {result.points[i]} failed: {err}", file=sys.stderr)
+    print(f"Results written to {out}/ (sweep.csv, replications.csv, plots/)")
+    return EXIT_CHECK_FAILED if result.failures else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from sim.figures import search_figures
+    from sim.results import write_atomic
+    from sim.search import frontier_csv, run_search, search_csv
+    from sim.study import load_experiment
+
+    exp = load_experiment(args.experiment)
+    if exp.search is None:
+        print(f"{args.experiment}: search: the experiment has no [search] table", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = args.out or Path("results") / exp.name
+    if _occupied(out):
+        return EXIT_BAD_INPUT
+    started = datetime.now(timezone.utc)
+    bar = _progress(0, args.quiet)
+    bar.total = None
+    try:
+        result = run_search(exp, _backend(args), bar.update)
+    except Interrupted:
+        bar.close()
+        print("Interrupted before the search completed; nothing written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    bar.close()
+    write_atomic(out / "search.csv", search_csv(result))
+    write_atomic(out / "frontier.csv", frontier_csv(result))
+    _experiment_manifest(out, exp, started, args, evaluations=len(result.evaluations),
+                         frontier=result.frontier)
+    if not args.no_plots:
+        search_figures(result, out)
+    keys = list(exp.search.capacities)
+    standards = " and ".join(c.describe() for c in exp.search.constraints)
+    conf = f"{exp.search.confidence:.0%}"
+    if not result.frontier:
+        print(f"No capacities tried meet {standards} with {conf} confidence; try a wider range.")
+    elif len(keys) == 1:
+        print(f"Least {keys[0]} meeting {standards} with {conf} confidence: {result.frontier[0][keys[0]]}")
+    else:
+        print(f"Least combinations meeting {standards} with {conf} confidence:")
+        print(_table([[str(f[keys[0]]), str(f[keys[1]])] for f in result.frontier], keys))
+    if not args.quiet:
+        rows = []
+        for e in sorted(result.evaluations, key=lambda e: tuple(e.capacities[k] for k in keys)):
+            for c in exp.search.constraints:
+                mean, low, high = e.bounds[c.metric]
+                bound = low if c.at_least is not None else high
+                rows.append([*(str(e.capacities[k]) for k in keys), c.metric, _fmt(mean), _fmt(bound),
+                             "yes" if c.holds(low, high) else "no"])
+        print(_table(rows, [*keys, "metric", "mean", f"{conf} bound", "meets"]))
+    print(f"Results written to {out}/ (search.csv, frontier.csv, plots/)")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim.results import scenario_json
     from sim.scenario import load_scenario
@@ -296,7 +438,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_CHECK_FAILED if failed else 0
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "validate": cmd_validate, "schema": cmd_schema, "verify": cmd_verify}
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "search": cmd_search, "validate": cmd_validate, "schema": cmd_schema, "verify": cmd_verify}
 
 
 def main(argv: list[str] | None = None) -> int:

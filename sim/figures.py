@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim import plots
 from sim.compare import AVOIDED_METRICS, Comparison
@@ -20,7 +21,11 @@ from sim.engine import run_replication
 from sim.experiment import Results
 from sim.scenario.model import Scenario
 
-__all__ = ["run_figures", "comparison_figures"]
+if TYPE_CHECKING:
+    from sim.search import SearchResult
+    from sim.sweep import SweepResult
+
+__all__ = ["run_figures", "comparison_figures", "sweep_figures", "search_figures"]
 
 
 def _skip() -> bool:
@@ -62,4 +67,94 @@ def comparison_figures(comparison: Comparison, out: Path) -> list[Path]:
         title = f"Avoided a year: {comparison.scenario.scenario.name} vs {comparison.counterfactual.scenario.name}"
         written += plots.plot_avoided(rows, title, out / "plots" / "avoided")
     written += occupancy_figure(comparison.scenario.scenario, comparison.scenario.seeds[0], out / "plots" / "occupancy")
+    return written
+
+
+def _interval(values: list[float]) -> tuple[float, float, float]:
+    from sim.stats import t_interval
+
+    iv = t_interval(values)
+    return iv.mean, iv.ci_low, iv.ci_high
+
+
+def sweep_figures(result: "SweepResult", out: Path) -> list[Path]:
+    """Outcome against capacity (one key), heatmaps (two keys), tornado (one at a time)."""
+    if _skip():
+        return []
+    exp = result.experiment
+    keys = list(exp.vary)
+    done = sorted(result.replications)
+    written: list[Path] = []
+    kind = exp.design.kind
+    for metric in exp.report:
+        if not any(metric in r for i in done for r in result.replications[i]):
+            continue
+        stats = {i: _interval(result.values(i, metric)) for i in done}
+        slug = metric.replace(".", "_")
+        if kind == "grid" and len(keys) == 1:
+            (k,) = keys
+            order = sorted(done, key=lambda i: result.points[i][k])
+            written += plots.plot_outcome_vs_capacity(
+                [result.points[i][k] for i in order], [stats[i][0] for i in order],
+                [stats[i][1] for i in order], [stats[i][2] for i in order],
+                k, plots._label(metric), f"{exp.name}: {plots._label(metric)}", out / "plots" / slug,
+                target=exp.target.get(metric),
+            )
+        elif kind == "grid" and len(keys) == 2:
+            kx, ky = keys
+            xs = sorted({result.points[i][kx] for i in done})
+            ys = sorted({result.points[i][ky] for i in done})
+            grid = [[math.nan] * len(xs) for _ in ys]
+            for i in done:
+                grid[ys.index(result.points[i][ky])][xs.index(result.points[i][kx])] = stats[i][0]
+            written += plots.plot_heatmap(xs, ys, grid, kx, ky, f"{exp.name}: {plots._label(metric)} (mean)",
+                                          out / "plots" / slug)
+        elif kind == "one_at_a_time" and 0 in stats:
+            base = stats[0][0]
+            bars = []
+            for k in keys:
+                mine = [i for i in done if list(result.points[i]) == [k]]
+                if not mine:
+                    continue
+                lo_i = min(mine, key=lambda i: result.points[i][k])
+                hi_i = max(mine, key=lambda i: result.points[i][k])
+                bars.append((k, stats[lo_i][0], stats[hi_i][0],
+                             f"{result.points[lo_i][k]:g}", f"{result.points[hi_i][k]:g}"))
+            if bars:
+                written += plots.plot_tornado(base, bars, f"{plots._label(metric)} (base {plots._number(base)})",
+                                              f"{exp.name}: what {plots._label(metric)} rests on",
+                                              out / "plots" / f"tornado_{slug}")
+    return written
+
+
+def search_figures(result: "SearchResult", out: Path) -> list[Path]:
+    """The standard's metric against capacity (one capacity), with the standard drawn in."""
+    if _skip():
+        return []
+    exp = result.experiment
+    assert exp.search is not None
+    keys = list(exp.search.capacities)
+    written: list[Path] = []
+    for c in exp.search.constraints:
+        slug = c.metric.replace(".", "_")
+        standard = c.at_least if c.at_least is not None else c.at_most
+        if len(keys) == 1:
+            xs, means, lows, highs = result.curve(keys[0], c.metric)
+            least = result.frontier[0][keys[0]] if result.frontier else None
+            title = f"{plots._label(c.metric)} against {keys[0]}"
+            if least is not None:
+                title += f"\nleast meeting {c.describe()}: {least}"
+            written += plots.plot_outcome_vs_capacity(
+                xs, means, lows, highs, keys[0], plots._label(c.metric), title,
+                out / "plots" / f"search_{slug}", target=standard, target_label=c.describe(),
+            )
+        else:
+            kx, ky = keys
+            xs = sorted({e.capacities[kx] for e in result.evaluations})
+            ys = sorted({e.capacities[ky] for e in result.evaluations})
+            grid = [[math.nan] * len(xs) for _ in ys]
+            for e in result.evaluations:
+                grid[ys.index(e.capacities[ky])][xs.index(e.capacities[kx])] = e.bounds[c.metric][0]
+            written += plots.plot_heatmap(xs, ys, grid, kx, ky,
+                                          f"{plots._label(c.metric)} at the capacities tried", out / "plots" / f"search_{slug}")
     return written

@@ -54,6 +54,10 @@ def save(fig: Any, path: Path) -> list[Path]:
     return out
 
 
+def _number(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
 def _label(metric: str) -> str:
     return metric.replace("_", " ").replace(".", ": ", 1)
 
@@ -117,7 +121,7 @@ def plot_heatmap(
     mid = (min(finite) + max(finite)) / 2 if finite else 0
     for i, row in enumerate(values):
         for j, v in enumerate(row):
-            ax.text(j, i, "-" if math.isnan(v) else f"{v:,.3g}", ha="center", va="center",
+            ax.text(j, i, "-" if math.isnan(v) else _number(v), ha="center", va="center",
                     color="white" if v > mid else "black", fontsize=11)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -139,10 +143,11 @@ def plot_tornado(
     for i, (name, lo, hi, lo_lab, hi_lab) in enumerate(bars):
         ax.barh(i, lo - base, left=base, color=ORANGE, height=0.6, label="low value" if i == 0 else None)
         ax.barh(i, hi - base, left=base, color=BLUE, height=0.6, label="high value" if i == 0 else None)
-        ax.annotate(lo_lab, (lo, i), xytext=(-4 if lo < base else 4, 0), textcoords="offset points",
-                    ha="right" if lo < base else "left", va="center", fontsize=10)
-        ax.annotate(hi_lab, (hi, i), xytext=(4 if hi >= base else -4, 0), textcoords="offset points",
-                    ha="left" if hi >= base else "right", va="center", fontsize=10)
+        same_side = (lo < base) == (hi < base)
+        for value, label, dy in ((lo, lo_lab, 0.18 if same_side else 0.0), (hi, hi_lab, -0.18 if same_side else 0.0)):
+            right = value >= base
+            ax.annotate(label, (value, i + dy), xytext=(4 if right else -4, 0), textcoords="offset points",
+                        ha="left" if right else "right", va="center", fontsize=10)
     ax.set_yticks(range(len(bars)), [b[0] for b in bars])
     ax.invert_yaxis()
     ax.axvline(base, color="black", linewidth=1)

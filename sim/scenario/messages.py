@@ -241,16 +241,20 @@ def _length_bounds(keys: tuple[str, ...], data: Any) -> tuple[int | None, int | 
     return lo, hi
 
 
+_ROOT: list[type[BaseModel]] = []
+
+
 def _root_model() -> type[BaseModel]:
+    if _ROOT:
+        return _ROOT[-1]
     from sim.scenario.model import Scenario
 
     return Scenario
 
 
-def problems_from_validation(
+def _problems(
     exc: ValidationError, data: dict[str, Any], provenance: dict[tuple[str, ...], str], default_source: str
 ) -> list[Problem]:
-    """Every error of a pydantic validation, as problems naming file and key path."""
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
     for err in exc.errors(include_url=False):
@@ -269,3 +273,19 @@ def problems_from_validation(
         seen.add((path, message))
         problems.append(Problem(source, path, message))
     return problems
+
+
+def problems_from_validation(
+    exc: ValidationError, data: dict[str, Any], provenance: dict[tuple[str, ...], str], default_source: str,
+    root: type[BaseModel] | None = None,
+) -> list[Problem]:
+    """Every error of a pydantic validation, as problems naming file and key path.
+
+    ``root`` is the model that was validated (default: a scenario)."""
+    if root is not None:
+        _ROOT.append(root)
+    try:
+        return _problems(exc, data, provenance, default_source)
+    finally:
+        if root is not None:
+            _ROOT.pop()

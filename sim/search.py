@@ -1,0 +1,133 @@
+"""Capacity search: the least capacities at which every standard holds, with confidence.
+
+A constraint such as ``ucr.seen_within_target >= 0.70`` holds at a capacity when the
+one-sided confidence bound of the metric (over replications, default 95%) clears the
+standard: the lower bound for ``at_least``, the upper bound for ``at_most``. Every
+candidate runs on the same replication seeds, so neighbouring capacities are paired.
+
+- One capacity: every value from least to most is run (the curve is plotted), and the
+  answer is the least value from which the constraints hold at every larger value tried.
+- Two capacities: for each value of the first, the least value of the second that
+  meets the constraints (a staircase walk, assuming more of either never hurts):
+  the frontier of least combinations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.backends import Backend
+from sim.experiment import Results, run
+from sim.results import _csv
+from sim.scenario.loader import load_scenario
+from sim.stats import t_interval
+from sim.study import Experiment, overrides_of
+
+__all__ = ["SearchResult", "Evaluation", "run_search"]
+
+
+@dataclass
+class Evaluation:
+    capacities: dict[str, int]
+    results: Results
+    bounds: dict[str, tuple[float, float, float]]  # metric -> (mean, one-sided low, one-sided high)
+    holds: bool
+
+
+@dataclass
+class SearchResult:
+    experiment: Experiment
+    evaluations: list[Evaluation] = field(default_factory=list)
+    frontier: list[dict[str, int]] = field(default_factory=list)
+    """The least capacities meeting every constraint (one row for one capacity)."""
+
+    def curve(self, key: str, metric: str) -> tuple[list[int], list[float], list[float], list[float]]:
+        evs = sorted(self.evaluations, key=lambda e: e.capacities[key])
+        xs = [e.capacities[key] for e in evs]
+        ivs = [t_interval(e.results.values(metric), 0.95) for e in evs]
+        return xs, [iv.mean for iv in ivs], [iv.ci_low for iv in ivs], [iv.ci_high for iv in ivs]
+
+
+def _evaluate(exp: Experiment, caps: dict[str, int], backend: Backend,
+              progress: Callable[[int], None] | None) -> Evaluation:
+    assert exp.search is not None
+    scenario = load_scenario(Path(exp.path).parent / exp.scenario, [*exp.set, *overrides_of(caps)])
+    results = run(scenario, exp.replications, exp.seed, backend=backend, progress=progress)
+    conf = exp.search.confidence
+    bounds = {}
+    holds = True
+    for c in exp.search.constraints:
+        # a one-sided bound at `conf` is one side of a two-sided interval at 2*conf - 1
+        iv = t_interval(results.values(c.metric), 2 * conf - 1)
+        if iv.n == 0:
+            raise ValueError(f"metric {c.metric!r} is not produced by the scenario")
+        bounds[c.metric] = (iv.mean, iv.ci_low, iv.ci_high)
+        holds = holds and not math.isnan(iv.ci_low) and c.holds(iv.ci_low, iv.ci_high)
+    return Evaluation(caps, results, bounds, holds)
+
+
+def run_search(exp: Experiment, backend: Backend | None = None,
+               progress: Callable[[int], None] | None = None) -> SearchResult:
+    """Run the experiment's ``[search]``."""
+    assert exp.search is not None, "the experiment has no [search] table"
+    backend = backend or Backend()
+    keys = list(exp.search.capacities)
+    out = SearchResult(exp)
+    cache: dict[tuple[int, ...], Evaluation] = {}
+
+    def ev(caps: dict[str, int]) -> Evaluation:
+        k = tuple(caps[key] for key in keys)
+        if k not in cache:
+            cache[k] = _evaluate(exp, caps, backend, progress)
+            out.evaluations.append(cache[k])
+        return cache[k]
+
+    if len(keys) == 1:
+        (key,) = keys
+        lo, hi = exp.search.capacities[key]
+        evals = [ev({key: v}) for v in range(lo, hi + 1)]
+        least = None
+        for e in reversed(evals):
+            if not e.holds:
+                break
+            least = e.capacities[key]
+        if least is not None:
+            out.frontier.append({key: least})
+        return out
+
+    kx, ky = keys
+    xlo, xhi = exp.search.capacities[kx]
+    ylo, yhi = exp.search.capacities[ky]
+    y = yhi
+    for x in range(xlo, xhi + 1):
+        if not ev({kx: x, ky: y}).holds:
+            continue  # even the most of the second capacity is not enough at this x
+        while y > ylo and ev({kx: x, ky: y - 1}).holds:
+            y -= 1
+        out.frontier.append({kx: x, ky: y})
+    return out
+
+
+def search_csv(result: SearchResult) -> str:
+    exp = result.experiment
+    assert exp.search is not None
+    keys = list(exp.search.capacities)
+    rows: list[list[Any]] = [[*keys, "metric", "mean", "bound_low", "bound_high", "standard", "holds", "n",
+                              "all_constraints_hold"]]
+    for e in sorted(result.evaluations, key=lambda e: tuple(e.capacities[k] for k in keys)):
+        for c in exp.search.constraints:
+            mean, low, high = e.bounds[c.metric]
+            holds = c.holds(low, high)
+            rows.append([*(e.capacities[k] for k in keys), c.metric, mean, low, high, c.describe(), holds,
+                         e.results.n, e.holds])
+    return _csv(rows)
+
+
+def frontier_csv(result: SearchResult) -> str:
+    assert result.experiment.search is not None
+    keys = list(result.experiment.search.capacities)
+    return _csv([keys, *[[f[k] for k in keys] for f in result.frontier]])

@@ -1,0 +1,224 @@
+"""Experiment files (``experiments/*.toml``): a base scenario, what to vary, how.
+
+An experiment names a base scenario (relative to the experiment file), the keys to
+vary and a design (``grid``, ``one_at_a_time`` or ``latin_hypercube``), replications
+per point or a target precision, the metrics to report, and optionally a capacity
+``[search]``. It is validated like a scenario: unknown keys are errors with the
+closest key suggested, and every problem names the file and key path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, ValidationError, model_validator
+
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.loader import display_path, load_scenario
+from sim.scenario.messages import problems_from_validation
+from sim.scenario.model import Scenario
+from sim.scenario.types import Frozen
+
+__all__ = ["Experiment", "load_experiment", "Point", "design_points", "Constraint", "Range"]
+
+Value = Union[int, float, str, bool]
+
+
+class Range(Frozen):
+    """A continuous or whole-number range, for Latin hypercube designs and searches."""
+
+    low: float = Field(description="smallest value")
+    high: float = Field(description="largest value")
+    integer: bool = Field(False, description="round to whole numbers (capacities)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Range":
+        if not self.low < self.high:
+            raise ValueError(f"needs low < high, got low={self.low:g}, high={self.high:g}")
+        return self
+
+
+class Design(Frozen):
+    kind: Literal["grid", "one_at_a_time", "latin_hypercube"] = Field(
+        "grid", description="every combination; each key alone around the base; or a Latin hypercube"
+    )
+    samples: int = Field(20, ge=2, description="points of a Latin hypercube")
+
+
+class Precision(Frozen):
+    """Add replications until the 95% interval's half-width is within a share of the mean."""
+
+    metrics: list[str] = Field(min_length=1, description="metrics that must reach the precision")
+    relative_half_width: float = Field(gt=0, lt=1, description="e.g. 0.05: half-width within 5% of the mean")
+    max_replications: int = Field(100, ge=2, description="stop adding replications here")
+    step: int = Field(10, ge=1, description="replications added at a time")
+
+
+class Constraint(Frozen):
+    """A standard a search must meet with the stated confidence."""
+
+    metric: str = Field(description="metric name, e.g. ucr.seen_within_target")
+    at_least: float | None = Field(None, description="the metric's lower confidence bound must be >= this")
+    at_most: float | None = Field(None, description="the metric's upper confidence bound must be <= this")
+
+    @model_validator(mode="after")
+    def _one(self) -> "Constraint":
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("give exactly one of at_least or at_most")
+        return self
+
+    def holds(self, low: float, high: float) -> bool:
+        if self.at_least is not None:
+            return low >= self.at_least
+        return high <= self.at_most  # type: ignore[operator]
+
+    def describe(self) -> str:
+        return f"{self.metric} >= {self.at_least:g}" if self.at_least is not None else f"{self.metric} <= {self.at_most:g}"
+
+
+class Search(Frozen):
+    """Find the least capacities at which every constraint holds with ``confidence``."""
+
+    capacities: dict[str, Annotated[list[int], Field(min_length=2, max_length=2)]] = Field(
+        min_length=1, max_length=2, description="one or two keys, each [least, most] whole numbers to try"
+    )
+    constraints: list[Constraint] = Field(min_length=1, description="standards to meet")
+    confidence: float = Field(0.95, gt=0.5, lt=1, description="one-sided confidence that each constraint holds")
+
+
+class Experiment(Frozen):
+    """An experiment file."""
+
+    name: str = Field("experiment", description="results go to results/<name>/ (default: the file's name)")
+    description: str = Field("", description="what the experiment asks")
+    scenario: str = Field(description="the base scenario file, relative to this file")
+    set: list[str] = Field(default_factory=list, description="key.path=value overrides of the base scenario")
+    replications: int = Field(10, ge=1, description="replications per point")
+    seed: int = Field(2024, ge=0, description="seed: every point uses the same replication seeds")
+    design: Design = Field(default_factory=Design, description="how the varied values are combined")
+    vary: dict[str, Union[list[Value], Range]] = Field(
+        default_factory=dict, description="scenario key paths and their values (a list, or a range for a hypercube)"
+    )
+    precision: Precision | None = Field(None, description="replications by target precision instead")
+    report: list[str] = Field(
+        default_factory=lambda: ["ambulance.conveyances", "admissions.total", "acute.bed_days"],
+        description="metrics to print and plot",
+    )
+    compare_to_base: bool = Field(True, description="also report each point's paired difference from the base")
+    target: dict[str, float] = Field(
+        default_factory=dict, description="reference lines on plots: metric = value (e.g. a 0.70 standard)"
+    )
+    search: Search | None = Field(None, description="a capacity search (nhsim search)")
+
+    # set by the loader
+    path: str = Field("", description="(set by nhsim) where the file was read from", exclude=True)
+
+    def base_scenario(self) -> Scenario:
+        return load_scenario(Path(self.path).parent / self.scenario, self.set)
+
+    def digest(self) -> str:
+        """Identifies what the experiment computes, so a resumed sweep continues the same one."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment file, and check its base scenario loads."""
+    path = Path(path)
+    source = display_path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError([Problem(source, "", "no such file")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([Problem(source, "", f"not valid TOML: {exc}")]) from None
+    data.setdefault("name", path.stem)
+    try:
+        exp = Experiment.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(problems_from_validation(exc, data, {}, source, root=Experiment)) from None
+    exp = exp.model_copy(update={"path": str(path)})
+    base = exp.base_scenario()  # raises ScenarioError naming the scenario file
+    problems = []
+    keys = list(exp.vary) + (list(exp.search.capacities) if exp.search else [])
+    for key in keys:
+        try:
+            load_scenario(Path(exp.path).parent / exp.scenario, [*exp.set, f"{key}={_probe(base, key)}"])
+        except ScenarioError as err:
+            problems.append(Problem(source, f"vary.{key}" if key in exp.vary else f"search.capacities.{key}",
+                                    f"not a key of the scenario: {err.problems[0].message}"))
+    if problems:
+        raise ScenarioError(problems)
+    return exp
+
+
+def _probe(scenario: Scenario, key: str) -> str:
+    """The scenario's current value at ``key`` as TOML text (to check that the key exists)."""
+    node: Any = scenario.model_dump(mode="json", by_alias=True)
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return "0"
+        node = node[part]
+    return json.dumps(node) if not isinstance(node, dict) else "{}"
+
+
+Point = dict[str, Value]
+
+
+def base_value(scenario: Scenario, key: str) -> Any:
+    node: Any = scenario.model_dump(mode="json", by_alias=True)
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def design_points(exp: Experiment, base: Scenario) -> list[Point]:
+    """The points of the design, in a fixed order (point 0 is the base where it applies)."""
+    keys = list(exp.vary)
+    if not keys:
+        return [{}]
+    kind = exp.design.kind
+    if kind == "grid":
+        lists = [_values(exp.vary[k], k) for k in keys]
+        return [dict(zip(keys, combo)) for combo in itertools.product(*lists)]
+    if kind == "one_at_a_time":
+        points: list[Point] = [{}]
+        for k in keys:
+            for v in _values(exp.vary[k], k):
+                if v != base_value(base, k):
+                    points.append({k: v})
+        return points
+    from scipy.stats import qmc
+
+    sampler = qmc.LatinHypercube(d=len(keys), seed=exp.seed)
+    unit = sampler.random(exp.design.samples)
+    points = []
+    for row in unit:
+        point: Point = {}
+        for k, u in zip(keys, row):
+            r = exp.vary[k]
+            if not isinstance(r, Range):
+                raise ScenarioError([Problem(exp.path, f"vary.{k}", "a latin_hypercube design needs { low, high } ranges")])
+            x = r.low + u * (r.high - r.low)
+            point[k] = int(round(x)) if r.integer else float(x)
+        points.append(point)
+    return points
+
+
+def _values(v: Union[list[Value], Range], key: str) -> list[Value]:
+    if isinstance(v, Range):
+        if not v.integer:
+            raise ScenarioError([Problem("", f"vary.{key}", "a range in a grid needs integer = true (or list the values)")])
+        return list(range(int(v.low), int(v.high) + 1))
+    return list(v)
+
+
+def overrides_of(point: Point) -> list[str]:
+    """A point as ``--set`` overrides."""
+    return [f"{k}={json.dumps(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else v}"
+            for k, v in point.items()]

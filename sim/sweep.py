@@ -1,0 +1,217 @@
+"""Sweeps: run every point of an experiment's design, paired on common random numbers.
+
+Every point uses the same replication seeds, so differences between points (and from
+the base) are paired. Each point is written to ``points/point-NNNN.json`` atomically
+as soon as it completes; ``resume=True`` reads those back and runs only the rest, so
+an interrupted sweep (Ctrl-C, a killed process) loses no completed point and runs
+none twice. The tables are assembled from the point files at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.backends import Backend
+from sim.experiment import Results, Task, chunk_ranges, run_tasks
+from sim.results import _csv, write_atomic
+from sim.scenario.loader import load_scenario
+from sim.scenario.model import Scenario
+from sim.stats import t_interval
+from sim.streams import replication_seeds
+from sim.study import Experiment, Point, design_points, overrides_of
+
+__all__ = ["SweepResult", "run_sweep", "SweepError", "sweep_csv", "point_scenario"]
+
+Metrics = dict[str, float]
+
+
+class SweepError(Exception):
+    """The output directory belongs to another experiment, or is complete without --resume."""
+
+
+@dataclass
+class SweepResult:
+    experiment: Experiment
+    points: list[Point]
+    replications: dict[int, list[Metrics]] = field(default_factory=dict)
+    failures: dict[int, str] = field(default_factory=dict)
+    ran_now: list[int] = field(default_factory=list)
+    """Points run in this invocation (the others were read back by --resume)."""
+
+    def values(self, point: int, metric: str) -> list[float]:
+        return [r.get(metric, math.nan) for r in self.replications.get(point, [])]
+
+
+def point_scenario(exp: Experiment, point: Point) -> Scenario:
+    """The base scenario with a point's values set."""
+    return load_scenario(Path(exp.path).parent / exp.scenario, [*exp.set, *overrides_of(point)])
+
+
+def _point_file(out: Path, i: int) -> Path:
+    return out / "points" / f"point-{i:04d}.json"
+
+
+def _check_out(out: Path, exp: Experiment, resume: bool) -> None:
+    stamp = out / "experiment.json"
+    if stamp.exists():
+        found = json.loads(stamp.read_text())
+        if found.get("digest") != exp.digest():
+            raise SweepError(
+                f"{out}/ holds another experiment's results (or this file has changed since); "
+                "remove it or use --out"
+            )
+        if not resume:
+            raise SweepError(f"{out}/ already holds this experiment: use --resume to continue it, or --out")
+    elif out.exists() and any(out.iterdir()):
+        raise SweepError(f"{out}/ already exists and is not an experiment's directory; remove it or use --out")
+    write_atomic(stamp, json.dumps({"experiment": exp.name, "digest": exp.digest(),
+                                    "definition": exp.model_dump(mode="json")}, indent=2) + "\n")
+
+
+def run_sweep(
+    exp: Experiment,
+    out: Path,
+    backend: Backend | None = None,
+    resume: bool = False,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> SweepResult:
+    """Run (or finish) the sweep, writing each point as it completes."""
+    backend = backend or Backend()
+    base = exp.base_scenario()
+    points = design_points(exp, base)
+    result = SweepResult(exp, points)
+    _check_out(out, exp, resume)
+    for i in range(len(points)):
+        f = _point_file(out, i)
+        if f.exists():
+            result.replications[i] = json.loads(f.read_text())["replications"]
+    todo = [i for i in range(len(points)) if i not in result.replications]
+    scenarios = {i: point_scenario(exp, points[i]) for i in todo}
+    run_id = uuid.uuid4().hex[:12]
+
+    if exp.precision is None:
+        n = exp.replications
+        if on_total:
+            on_total(n * len(points))
+        if progress and len(todo) < len(points):
+            progress(n * (len(points) - len(todo)))
+        _run_round(exp, out, scenarios, todo, 0, n, backend, progress, result, run_id, final=lambda i: True)
+    else:
+        pr = exp.precision
+        if on_total:
+            on_total(pr.max_replications * len(points))
+        have: dict[int, list[Metrics]] = {i: [] for i in todo}
+        start, n = 0, min(pr.step, pr.max_replications)
+        active = list(todo)
+        while active:
+            def final(i: int, start: int = start, n: int = n) -> bool:
+                reps = have[i] + result.replications.get(i, [])
+                return start + n >= pr.max_replications or _precise(reps, pr.metrics, pr.relative_half_width)
+
+            _run_round(exp, out, scenarios, active, start, n, backend, progress, result, run_id, final, have)
+            active = [i for i in active if i not in result.replications and i not in result.failures]
+            start += n
+            n = min(pr.step, pr.max_replications - start)
+    return result
+
+
+def _precise(reps: list[Metrics], metrics: list[str], rel: float) -> bool:
+    for m in metrics:
+        iv = t_interval([r.get(m, math.nan) for r in reps])
+        if iv.n < 2 or math.isnan(iv.half_width) or iv.half_width > rel * abs(iv.mean):
+            return False
+    return True
+
+
+def _run_round(
+    exp: Experiment, out: Path, scenarios: dict[int, Scenario], points: list[int], start: int, n: int,
+    backend: Backend, progress: Callable[[int], None] | None, result: SweepResult, run_id: str,
+    final: Callable[[int], bool], have: dict[int, list[Metrics]] | None = None,
+) -> None:
+    seeds = replication_seeds(exp.seed, start + n)
+    chunks = chunk_ranges(n, backend.n_workers, start)
+    tasks = [Task((i, c), scenarios[i], tuple(seeds[r] for r in chunk), tuple(chunk))
+             for i in points for c, chunk in enumerate(chunks)]
+    pieces: dict[int, dict[int, list[Metrics]]] = {i: {} for i in points}
+
+    def on_result(task: Task, reps: list[Metrics]) -> None:
+        i, c = task.key  # type: ignore[misc]
+        pieces[i][c] = reps
+        if len(pieces[i]) == len(chunks):
+            new = [r for k in sorted(pieces[i]) for r in pieces[i][k]]
+            if have is not None:
+                have[i].extend(new)
+                reps_all = have[i]
+            else:
+                reps_all = new
+            if final(i):
+                _write_point(out, i, result.points[i], reps_all, seeds, run_id)
+                result.replications[i] = reps_all
+                result.ran_now.append(i)
+
+    _, failures = run_tasks(tasks, backend, progress, on_result, raise_on_failure=False)
+    for key, err in failures.items():
+        result.failures[key[0]] = err  # type: ignore[index]
+
+
+def _write_point(out: Path, i: int, point: Point, reps: list[Metrics], seeds: list[int], run_id: str) -> None:
+    write_atomic(_point_file(out, i), json.dumps({
+        "point": i, "values": point, "run": run_id, "seeds": seeds[: len(reps)], "replications": reps,
+    }) + "\n")
+
+
+def _fmt_value(v: Any) -> Any:
+    return v
+
+
+def sweep_csv(result: SweepResult, confidence: float = 0.95) -> str:
+    """Tidy table: one row per point × metric, with the varied values and the interval;
+    and the paired difference from the base point (point 0) where it applies."""
+    keys = list(result.experiment.vary)
+    base = 0 if result.experiment.compare_to_base and 0 in result.replications else None
+    header = ["point", *keys, "metric", "mean", "std", "ci_low", "ci_high", "n"]
+    if base is not None:
+        header += ["difference_from_base", "difference_ci_low", "difference_ci_high"]
+    rows: list[list[Any]] = [header]
+    base_vals = result.replications.get(base, []) if base is not None else []
+    for i in sorted(result.replications):
+        reps = result.replications[i]
+        metrics = list(dict.fromkeys(m for r in reps for m in r))
+        point = result.points[i]
+        for m in metrics:
+            values = [r.get(m, math.nan) for r in reps]
+            iv = t_interval(values, confidence)
+            row = [i, *(point.get(k, "base") for k in keys), m, iv.mean, iv.std, iv.ci_low, iv.ci_high, iv.n]
+            if base is not None:
+                k = min(len(values), len(base_vals))
+                d = t_interval([values[j] - base_vals[j].get(m, math.nan) for j in range(k)], confidence)
+                row += [d.mean, d.ci_low, d.ci_high]
+            rows.append(row)
+    return _csv(rows)
+
+
+def sweep_replications_csv(result: SweepResult) -> str:
+    keys = list(result.experiment.vary)
+    metrics = list(dict.fromkeys(m for reps in result.replications.values() for r in reps for m in r))
+    seeds = replication_seeds(result.experiment.seed, max((len(v) for v in result.replications.values()), default=0))
+    rows: list[list[Any]] = [["point", *keys, "replication", "seed", *metrics]]
+    for i in sorted(result.replications):
+        for j, rep in enumerate(result.replications[i]):
+            rows.append([i, *(result.points[i].get(k, "base") for k in keys), j, seeds[j],
+                         *(rep.get(m, "") for m in metrics)])
+    return _csv(rows)
+
+
+def as_results(result: SweepResult, i: int) -> Results:
+    """One point's replications as a :class:`Results`."""
+    reps = result.replications[i]
+    seeds = replication_seeds(result.experiment.seed, len(reps))
+    return Results(point_scenario(result.experiment, result.points[i]), result.experiment.seed, seeds,
+                   reps, list(range(len(reps))))

@@ -117,6 +117,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
     _add_backend_options(p)
 
+    p = sub.add_parser(
+        "calibrate",
+        help="fit unknown parameters so that the model matches observed figures",
+        description="Fit free parameters to targets, on common random numbers. Give a scenario with "
+        "--target and --free, or an experiment file with a [calibration] table.",
+    )
+    p.add_argument("scenario", type=Path, help="scenario file, or an experiment file with [calibration]")
+    p.add_argument("--target", action="append", default=[], metavar="METRIC=VALUE",
+                   help="an observed figure: metric=value, or avoided.metric=value (needs --counterfactual); "
+                   "value±sd if its uncertainty is known (repeatable)")
+    p.add_argument("--free", action="append", default=[], metavar="KEY.PATH=LOW:HIGH",
+                   help="a parameter to fit within [low, high]; add :int for whole numbers (repeatable)")
+    p.add_argument("--counterfactual", type=Path, help="counterfactual scenario for avoided.* targets")
+    p.add_argument("--replications", "-n", type=_positive_int, help="replications an evaluation (default 10)")
+    p.add_argument("--seed", type=_seed, help="seed (default: the scenario's run.seed)")
+    p.add_argument("--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)")
+    p.add_argument("--out", type=Path, help="output directory (default: results/<scenario>-calibrated/)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    _add_backend_options(p)
+    _add_scenario_options(p)
+
+    p = sub.add_parser("reproduce", help="set a model against published figures (an experiment's [published])")
+    p.add_argument("experiment", type=Path, help="experiment file with scenario, counterfactual and [published]")
+    p.add_argument("--replications", "-n", type=_positive_int, help="replications (default: the experiment's)")
+    p.add_argument("--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)")
+    p.add_argument("--out", type=Path, help="output directory (default: results/<experiment>/)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _add_backend_options(p)
+
     p = sub.add_parser("validate", help="check a scenario file and print the resolved scenario")
     p.add_argument("scenario", type=Path, help="scenario file (TOML)")
     _add_scenario_options(p)
@@ -405,6 +434,120 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    import tomllib
+
+    from sim.calibrate import Calibration, FreeParameter, Target, calibrate, calibrated_toml, parse_free, parse_target
+    from sim.results import _csv, write_atomic
+    from sim.scenario import load_scenario
+    from sim.study import load_experiment
+
+    path = args.scenario
+    is_experiment = False
+    try:
+        is_experiment = "calibration" in tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        pass  # load_scenario reports it
+    if is_experiment:
+        exp = load_experiment(path)
+        assert exp.calibration is not None
+        cal = Calibration(
+            exp.scenario_path(),
+            [Target(m, v) for m, v in exp.calibration.targets.items()],
+            [FreeParameter(k, r.low, r.high, r.integer) for k, r in exp.calibration.free.items()],
+            exp.counterfactual_path(), list(exp.set), args.replications or exp.replications,
+            args.seed if args.seed is not None else exp.seed, exp.calibration.tolerance,
+        )
+        name = exp.name
+    else:
+        scenario = load_scenario(path, args.overrides)
+        cal = Calibration(
+            path, [parse_target(t) for t in args.target], [parse_free(f) for f in args.free],
+            args.counterfactual, list(args.overrides), args.replications or 10,
+            args.seed if args.seed is not None else scenario.run.seed,
+        )
+        name = scenario.name
+    out = args.out or Path("results") / f"{name}-calibrated"
+    if _occupied(out):
+        return EXIT_BAD_INPUT
+    say = None if args.quiet else (lambda text: print(f"  trying {text}", file=sys.stderr))
+    if not args.quiet:
+        print(f"Calibrating {len(cal.free)} parameter(s) to {len(cal.targets)} target(s), "
+              f"{cal.replications} replications an evaluation...", file=sys.stderr)
+    result = calibrate(cal, _backend(args), say)
+    out_file = out / "calibrated.toml"
+    write_atomic(out_file, calibrated_toml(result, out_file))
+    rows: list[list[Any]] = [["parameter", "fitted", "stderr", "ci_low", "ci_high", "low", "high"]]
+    for p in cal.free:
+        lo, hi = result.interval(p.key)
+        rows.append([p.key, result.values[p.key], result.stderr[p.key], lo, hi, p.low, p.high])
+    write_atomic(out / "parameters.csv", _csv(rows))
+    fit = [["target", "observed", "model_mean", "ci_low", "ci_high"]] + [
+        [t.metric, t.value, m, lo, hi] for t, m, lo, hi in result.fit]
+    write_atomic(out / "fit.csv", _csv(fit))
+    hist = [[p.key for p in cal.free] + [t.metric for t in cal.targets]] + [
+        [*(h[0][p.key] for p in cal.free), *h[1]] for h in result.history]
+    write_atomic(out / "evaluations.csv", _csv(hist))
+    print(_table([[p.key, f"{result.values[p.key]:.4g}",
+                   f"[{result.interval(p.key)[0]:.4g}, {result.interval(p.key)[1]:.4g}]",
+                   f"{p.low:g} to {p.high:g}"] for p in cal.free],
+                 ["parameter", "fitted", "95% interval", "range"]))
+    print()
+    print(_table([[t.metric, _fmt(t.value), _fmt(m), f"[{_fmt(lo)}, {_fmt(hi)}]"] for t, m, lo, hi in result.fit],
+                 ["target", "observed", "model", "95% CI"]))
+    print(f"{result.evaluations} evaluations; " + ("converged." if result.converged else result.message))
+    print(f"Calibrated scenario written to {out_file} (extends {cal.scenario})")
+    return 0 if result.converged else EXIT_CHECK_FAILED
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from sim import plots
+    from sim.compare import compare
+    from sim.figures import comparison_figures
+    from sim.results import _csv, write_atomic, write_comparison
+    from sim.study import load_experiment
+
+    exp = load_experiment(args.experiment)
+    if not exp.published or not exp.counterfactual:
+        print(f"{args.experiment}: reproduce needs a counterfactual and a [published] table", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from sim.scenario import load_scenario
+
+    scenario = exp.base_scenario()
+    cf = load_scenario(exp.counterfactual_path(), exp.set)  # type: ignore[arg-type]
+    out = args.out or Path("results") / exp.name
+    if _occupied(out):
+        return EXIT_BAD_INPUT
+    n = args.replications or exp.replications
+    started = datetime.now(timezone.utc)
+    bar = _progress(2 * n, args.quiet)
+    comparison = compare(cf, scenario, n, exp.seed, progress=bar.update, backend=_backend(args))
+    bar.close()
+    write_comparison(out, comparison, ["nhsim", *sys.argv[1:]], started, backend=args.backend)
+    rows: list[list[Any]] = [["figure", "published", "model_mean", "ci_low", "ci_high", "relative_error",
+                              "published_in_ci"]]
+    table, plot_rows = [], []
+    for figure, value in exp.published.items():
+        if figure.startswith("avoided."):
+            iv = comparison.avoided(figure[len("avoided."):])
+        else:
+            iv = comparison.scenario.interval(figure)
+        rel = (iv.mean - value) / value if value else math.nan
+        inside = iv.ci_low <= value <= iv.ci_high
+        rows.append([figure, value, iv.mean, iv.ci_low, iv.ci_high, rel, inside])
+        table.append([figure, _fmt(value), _fmt(iv.mean), f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]",
+                      f"{rel:+.1%}", "yes" if inside else "no"])
+        plot_rows.append((figure.replace("avoided.", "avoided: "), value, iv.mean, iv.ci_low, iv.ci_high))
+    write_atomic(out / "published.csv", _csv(rows))
+    if not args.no_plots and plots.available():
+        plots.plot_published(plot_rows, f"{exp.name}: published against model (a year)", out / "plots" / "published")
+        comparison_figures(comparison, out)
+    print(f"{exp.name}: {scenario.name} against {cf.name}, {n} paired replications, seed {exp.seed}")
+    print(_table(table, ["figure", "published", "model", "model 95% CI", "difference", "published in CI"]))
+    print(f"Results written to {out}/ (published.csv, comparison.csv, plots/)")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from sim.results import scenario_json
     from sim.scenario import load_scenario
@@ -438,7 +581,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_CHECK_FAILED if failed else 0
 
 
-COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "search": cmd_search, "validate": cmd_validate, "schema": cmd_schema, "verify": cmd_verify}
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "search": cmd_search,
+            "calibrate": cmd_calibrate, "reproduce": cmd_reproduce, "validate": cmd_validate, "schema": cmd_schema, "verify": cmd_verify}
 
 
 def main(argv: list[str] | None = None) -> int:

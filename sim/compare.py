@@ -75,12 +75,17 @@ class Comparison:
             out.append(
                 ComparisonRow(
                     m,
-                    float(np.nanmean(self.counterfactual.values(m))) if self.counterfactual.n else math.nan,
-                    float(np.nanmean(self.scenario.values(m))) if self.scenario.n else math.nan,
+                    _mean(self.counterfactual.values(m)),
+                    _mean(self.scenario.values(m)),
                     self.difference(m, confidence),
                 )
             )
         return out
+
+
+def _mean(values: np.ndarray) -> float:
+    finite = values[~np.isnan(values)]
+    return float(finite.mean()) if finite.size else math.nan
 
 
 def _welch(a: np.ndarray, b: np.ndarray, confidence: float) -> Interval:

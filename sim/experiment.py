@@ -162,10 +162,15 @@ def run_tasks(
             attempts[task.key] += 1
             pending[session.executor.submit(execute_task, task)] = task
 
+        # Tasks that used up their attempts in pool breaks shared with other tasks: each
+        # is retried alone, so that only a task that kills its own worker is failed.
+        solo: list[Task] = []
         try:
             for task in tasks:
                 submit(task)
-            while pending:
+            while pending or solo:
+                if not pending:
+                    submit(solo.pop(0))
                 completed, _ = wait(list(pending), return_when=FIRST_COMPLETED)
                 lost: list[Task] = []
                 for fut in completed:
@@ -187,11 +192,18 @@ def run_tasks(
                     lost.extend(pending.values())
                     pending.clear()
                     session.renew()
+                    alone = len(lost) == 1  # then it is the task that killed its worker
                     for task in lost:
                         if attempts[task.key] < max_attempts:
                             submit(task)
-                        else:
+                        elif alone:
                             failures[task.key] = f"a worker process died ({attempts[task.key]} attempts)"
+                        else:
+                            solo.append(task)
+                    if alone and not pending:
+                        for task in solo:  # the culprit is out: the others run in parallel again
+                            submit(task)
+                        solo.clear()
         except KeyboardInterrupt:
             for fut in pending:
                 fut.cancel()

@@ -177,3 +177,26 @@ def plot_occupancy_year(
     axes[-1, 0].set_xlabel("day of the measured year")
     fig.suptitle(title)
     return save(fig, path)
+
+
+def plot_published(rows: Sequence[tuple[str, float, float, float, float]], title: str, path: Path) -> list[Path]:
+    """Published figures against the model's, with the model's 95% interval.
+
+    ``rows``: (figure, published, model mean, ci low, ci high); one panel a figure,
+    since figures differ in size."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(rows), figsize=(4.2 * len(rows), 4.6), squeeze=False)
+    for ax, (name, published, mean, lo, hi) in zip(axes[0], rows):
+        ax.bar([0], [published], color=GREY, width=0.6, label="published")
+        ax.bar([1], [mean], yerr=[[mean - lo], [hi - mean]], color=BLUE, width=0.6, capsize=8,
+               label="model (95% interval)")
+        ax.set_xticks([0, 1], ["published", "model"])
+        ax.set_title(name, fontsize=12)
+        for x, v in ((0, published), (1, mean)):
+            ax.annotate(f"{v:,.0f}", (x, v), xytext=(0, 4 if x == 0 else 14), textcoords="offset points",
+                        ha="center", fontsize=11, fontweight="bold")
+        ax.set_ylim(0, max(published, hi) * 1.18)
+    axes[0][0].legend(frameon=False, loc="lower left", fontsize=10)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return save(fig, path)

@@ -14,6 +14,7 @@ candidate runs on the same replication seeds, so neighbouring capacities are pai
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from typing import Any
 from sim.backends import Backend
 from sim.experiment import Results, run
 from sim.results import _csv
-from sim.scenario.loader import load_scenario
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.loader import display_path, load_scenario
 from sim.stats import t_interval
 from sim.study import Experiment, overrides_of
 
@@ -60,11 +62,16 @@ def _evaluate(exp: Experiment, caps: dict[str, int], backend: Backend,
     conf = exp.search.confidence
     bounds = {}
     holds = True
-    for c in exp.search.constraints:
+    names = results.metric_names()
+    for k, c in enumerate(exp.search.constraints):
+        if c.metric not in names:
+            near = difflib.get_close_matches(c.metric, names, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise ScenarioError([Problem(display_path(Path(exp.path)), f"search.constraints[{k}].metric",
+                                         f"{c.metric!r} is not a metric of the scenario{hint}")])
         # a one-sided bound at `conf` is one side of a two-sided interval at 2*conf - 1
+        # (a metric undefined in every replication, e.g. a wait with no one seen, cannot be shown to hold)
         iv = t_interval(results.values(c.metric), 2 * conf - 1)
-        if iv.n == 0:
-            raise ValueError(f"metric {c.metric!r} is not produced by the scenario")
         bounds[c.metric] = (iv.mean, iv.ci_low, iv.ci_high)
         holds = holds and not math.isnan(iv.ci_low) and c.holds(iv.ci_low, iv.ci_high)
     return Evaluation(caps, results, bounds, holds)

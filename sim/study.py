@@ -90,6 +90,23 @@ class Search(Frozen):
     constraints: list[Constraint] = Field(min_length=1, description="standards to meet")
     confidence: float = Field(0.95, gt=0.5, lt=1, description="one-sided confidence that each constraint holds")
 
+    @model_validator(mode="after")
+    def _ordered(self) -> "Search":
+        for key, (least, most) in self.capacities.items():
+            if least > most:
+                raise ValueError(f"capacities {key!r}: needs [least, most] with least <= most, got [{least}, {most}]")
+        return self
+
+
+class CalibrationSpec(Frozen):
+    """What ``nhsim calibrate EXPERIMENT`` fits (see docs/guides/calibrate.md)."""
+
+    targets: dict[str, float] = Field(
+        min_length=1, description="metric = observed value; 'avoided.<metric>' for counterfactual minus scenario"
+    )
+    free: dict[str, Range] = Field(min_length=1, description="scenario key = { low, high } to fit")
+    tolerance: float = Field(0.02, gt=0, lt=1, description="relative error accepted as a fit")
+
 
 class Experiment(Frozen):
     """An experiment file."""
@@ -114,12 +131,26 @@ class Experiment(Frozen):
         default_factory=dict, description="reference lines on plots: metric = value (e.g. a 0.70 standard)"
     )
     search: Search | None = Field(None, description="a capacity search (nhsim search)")
+    counterfactual: str | None = Field(
+        None, description="a counterfactual scenario file: adds avoided.<metric> (counterfactual − point) to every point"
+    )
+    calibration: CalibrationSpec | None = Field(None, description="a calibration (nhsim calibrate)")
+    published: dict[str, float] = Field(
+        default_factory=dict,
+        description="published figures to set the model against (nhsim reproduce): metric or avoided.<metric> = value",
+    )
 
     # set by the loader
     path: str = Field("", description="(set by nhsim) where the file was read from", exclude=True)
 
     def base_scenario(self) -> Scenario:
         return load_scenario(Path(self.path).parent / self.scenario, self.set)
+
+    def scenario_path(self) -> Path:
+        return Path(self.path).parent / self.scenario
+
+    def counterfactual_path(self) -> Path | None:
+        return Path(self.path).parent / self.counterfactual if self.counterfactual else None
 
     def digest(self) -> str:
         """Identifies what the experiment computes, so a resumed sweep continues the same one."""
@@ -144,13 +175,18 @@ def load_experiment(path: str | Path) -> Experiment:
         raise ScenarioError(problems_from_validation(exc, data, {}, source, root=Experiment)) from None
     exp = exp.model_copy(update={"path": str(path)})
     base = exp.base_scenario()  # raises ScenarioError naming the scenario file
+    if exp.counterfactual:
+        load_scenario(exp.counterfactual_path(), exp.set)  # type: ignore[arg-type]
     problems = []
     keys = list(exp.vary) + (list(exp.search.capacities) if exp.search else [])
+    keys += list(exp.calibration.free) if exp.calibration else []
     for key in keys:
         try:
             load_scenario(Path(exp.path).parent / exp.scenario, [*exp.set, f"{key}={_probe(base, key)}"])
         except ScenarioError as err:
-            problems.append(Problem(source, f"vary.{key}" if key in exp.vary else f"search.capacities.{key}",
+            where = ("vary" if key in exp.vary else "search.capacities" if exp.search and key in exp.search.capacities
+                     else "calibration.free")
+            problems.append(Problem(source, f"{where}.{key}",
                                     f"not a key of the scenario: {err.problems[0].message}"))
     if problems:
         raise ScenarioError(problems)
@@ -184,12 +220,12 @@ def design_points(exp: Experiment, base: Scenario) -> list[Point]:
         return [{}]
     kind = exp.design.kind
     if kind == "grid":
-        lists = [_values(exp.vary[k], k) for k in keys]
+        lists = [_values(exp.vary[k], k, exp.path) for k in keys]
         return [dict(zip(keys, combo)) for combo in itertools.product(*lists)]
     if kind == "one_at_a_time":
         points: list[Point] = [{}]
         for k in keys:
-            for v in _values(exp.vary[k], k):
+            for v in _values(exp.vary[k], k, exp.path):
                 if v != base_value(base, k):
                     points.append({k: v})
         return points
@@ -203,17 +239,17 @@ def design_points(exp: Experiment, base: Scenario) -> list[Point]:
         for k, u in zip(keys, row):
             r = exp.vary[k]
             if not isinstance(r, Range):
-                raise ScenarioError([Problem(exp.path, f"vary.{k}", "a latin_hypercube design needs { low, high } ranges")])
+                raise ScenarioError([Problem(display_path(Path(exp.path)), f"vary.{k}", "a latin_hypercube design needs { low, high } ranges")])
             x = r.low + u * (r.high - r.low)
             point[k] = int(round(x)) if r.integer else float(x)
         points.append(point)
     return points
 
 
-def _values(v: Union[list[Value], Range], key: str) -> list[Value]:
+def _values(v: Union[list[Value], Range], key: str, source: str = "") -> list[Value]:
     if isinstance(v, Range):
         if not v.integer:
-            raise ScenarioError([Problem("", f"vary.{key}", "a range in a grid needs integer = true (or list the values)")])
+            raise ScenarioError([Problem(display_path(Path(source)) if source else "", f"vary.{key}", "a range in a grid needs integer = true (or list the values)")])
         return list(range(int(v.low), int(v.high) + 1))
     return list(v)
 

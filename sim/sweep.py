@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from sim.backends import Backend
-from sim.experiment import Results, Task, chunk_ranges, run_tasks
+from sim.experiment import Task, chunk_ranges, run_tasks
 from sim.results import _csv, write_atomic
 from sim.scenario.loader import load_scenario
 from sim.scenario.model import Scenario
 from sim.stats import t_interval
 from sim.streams import replication_seeds
-from sim.study import Experiment, Point, design_points, overrides_of
+from sim.study import Experiment, Point, base_value, design_points, overrides_of
 
 __all__ = ["SweepResult", "run_sweep", "SweepError", "sweep_csv", "point_scenario"]
 
@@ -48,9 +48,28 @@ class SweepResult:
         return [r.get(metric, math.nan) for r in self.replications.get(point, [])]
 
 
-def point_scenario(exp: Experiment, point: Point) -> Scenario:
-    """The base scenario with a point's values set."""
-    return load_scenario(Path(exp.path).parent / exp.scenario, [*exp.set, *overrides_of(point)])
+def point_scenario(exp: Experiment, point: Point, counterfactual: bool = False) -> Scenario:
+    """The base scenario (or the counterfactual) with a point's values set."""
+    if not counterfactual:
+        return load_scenario(exp.scenario_path(), [*exp.set, *overrides_of(point)])
+    path = exp.counterfactual_path()
+    assert path is not None
+    # the counterfactual keeps the keys that define it (where it differs from the base)
+    base, cf = exp.base_scenario(), load_scenario(path, exp.set)
+    shared = {k: v for k, v in point.items() if base_value(base, k) == base_value(cf, k)}
+    return load_scenario(path, [*exp.set, *overrides_of(shared)])
+
+
+def with_avoided(scenario: list[Metrics], counterfactual: list[Metrics]) -> list[Metrics]:
+    """Each replication's metrics plus ``avoided.<metric>`` = counterfactual − scenario (paired)."""
+    out = []
+    for sc, cf in zip(scenario, counterfactual):
+        row = dict(sc)
+        for m, v in cf.items():
+            if m in sc:
+                row[f"avoided.{m}"] = v - sc[m]
+        out.append(row)
+    return out
 
 
 def _point_file(out: Path, i: int) -> Path:
@@ -93,20 +112,23 @@ def run_sweep(
         if f.exists():
             result.replications[i] = json.loads(f.read_text())["replications"]
     todo = [i for i in range(len(points)) if i not in result.replications]
-    scenarios = {i: point_scenario(exp, points[i]) for i in todo}
+    scenarios = {(i, "scenario"): point_scenario(exp, points[i]) for i in todo}
+    if exp.counterfactual:
+        scenarios.update({(i, "counterfactual"): point_scenario(exp, points[i], True) for i in todo})
     run_id = uuid.uuid4().hex[:12]
+    sides = 2 if exp.counterfactual else 1
 
     if exp.precision is None:
         n = exp.replications
         if on_total:
-            on_total(n * len(points))
+            on_total(n * len(points) * sides)
         if progress and len(todo) < len(points):
-            progress(n * (len(points) - len(todo)))
+            progress(n * (len(points) - len(todo)) * sides)
         _run_round(exp, out, scenarios, todo, 0, n, backend, progress, result, run_id, final=lambda i: True)
     else:
         pr = exp.precision
         if on_total:
-            on_total(pr.max_replications * len(points))
+            on_total(pr.max_replications * len(points) * sides)
         have: dict[int, list[Metrics]] = {i: [] for i in todo}
         start, n = 0, min(pr.step, pr.max_replications)
         active = list(todo)
@@ -131,21 +153,25 @@ def _precise(reps: list[Metrics], metrics: list[str], rel: float) -> bool:
 
 
 def _run_round(
-    exp: Experiment, out: Path, scenarios: dict[int, Scenario], points: list[int], start: int, n: int,
+    exp: Experiment, out: Path, scenarios: dict[tuple[int, str], Scenario], points: list[int], start: int, n: int,
     backend: Backend, progress: Callable[[int], None] | None, result: SweepResult, run_id: str,
     final: Callable[[int], bool], have: dict[int, list[Metrics]] | None = None,
 ) -> None:
     seeds = replication_seeds(exp.seed, start + n)
     chunks = chunk_ranges(n, backend.n_workers, start)
-    tasks = [Task((i, c), scenarios[i], tuple(seeds[r] for r in chunk), tuple(chunk))
-             for i in points for c, chunk in enumerate(chunks)]
-    pieces: dict[int, dict[int, list[Metrics]]] = {i: {} for i in points}
+    sides = ["scenario", "counterfactual"] if exp.counterfactual else ["scenario"]
+    tasks = [Task((i, side, c), scenarios[(i, side)], tuple(seeds[r] for r in chunk), tuple(chunk))
+             for i in points for side in sides for c, chunk in enumerate(chunks)]
+    pieces: dict[int, dict[tuple[str, int], list[Metrics]]] = {i: {} for i in points}
 
     def on_result(task: Task, reps: list[Metrics]) -> None:
-        i, c = task.key  # type: ignore[misc]
-        pieces[i][c] = reps
-        if len(pieces[i]) == len(chunks):
-            new = [r for k in sorted(pieces[i]) for r in pieces[i][k]]
+        i, side, c = task.key  # type: ignore[misc]
+        pieces[i][(side, c)] = reps
+        if len(pieces[i]) == len(chunks) * len(sides):
+            new = [r for k in range(len(chunks)) for r in pieces[i][("scenario", k)]]
+            if exp.counterfactual:
+                cf = [r for k in range(len(chunks)) for r in pieces[i][("counterfactual", k)]]
+                new = with_avoided(new, cf)
             if have is not None:
                 have[i].extend(new)
                 reps_all = have[i]
@@ -165,10 +191,6 @@ def _write_point(out: Path, i: int, point: Point, reps: list[Metrics], seeds: li
     write_atomic(_point_file(out, i), json.dumps({
         "point": i, "values": point, "run": run_id, "seeds": seeds[: len(reps)], "replications": reps,
     }) + "\n")
-
-
-def _fmt_value(v: Any) -> Any:
-    return v
 
 
 def sweep_csv(result: SweepResult, confidence: float = 0.95) -> str:
@@ -207,11 +229,3 @@ def sweep_replications_csv(result: SweepResult) -> str:
             rows.append([i, *(result.points[i].get(k, "base") for k in keys), j, seeds[j],
                          *(rep.get(m, "") for m in metrics)])
     return _csv(rows)
-
-
-def as_results(result: SweepResult, i: int) -> Results:
-    """One point's replications as a :class:`Results`."""
-    reps = result.replications[i]
-    seeds = replication_seeds(result.experiment.seed, len(reps))
-    return Results(point_scenario(result.experiment, result.points[i]), result.experiment.seed, seeds,
-                   reps, list(range(len(reps))))

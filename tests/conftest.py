@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import math
+import tomllib
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,3 +44,45 @@ def recorder() -> Recorder:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+# -- writing TOML (the standard library only reads it) ------------------------------------
+
+def _toml_key(key: str) -> str:
+    return json.dumps(key)  # always quoted: keys such as "services.ucr.staff" keep their dots
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"TOML helper: cannot write {value!r}")
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"TOML helper: cannot write {type(value).__name__}")
+
+
+def toml_dumps(data: dict[str, Any], _prefix: tuple[str, ...] = ()) -> str:
+    """``data`` as TOML: scalars, lists and inline tables first, then each sub-table."""
+    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    for k, v in data.items():
+        if isinstance(v, dict):
+            path = (*_prefix, k)
+            lines.append("")
+            lines.append("[" + ".".join(_toml_key(p) for p in path) + "]")
+            lines.append(toml_dumps(v, path).strip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+def write_toml(path: Path, data: dict[str, Any]) -> Path:
+    """Write ``data`` to ``path`` as TOML (checked to read back equal) and return the path."""
+    text = toml_dumps(data)
+    assert tomllib.loads(text) == data, "TOML helper did not round-trip"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -133,9 +133,9 @@ class _Engine:
             elif isinstance(spec, (VirtualWard, IntermediateCare)):
                 svc = BedPoolService(env, name, spec, streams, clock, log)
             elif isinstance(spec, EmergencyDepartment):
-                svc = EmergencyDepartmentService(env, name, spec, streams, self.cohorts, log)
+                svc = EmergencyDepartmentService(env, name, spec, streams, self.cohorts, log, list(scenario.demand))
             elif isinstance(spec, AcuteBeds):
-                svc = AcuteService(env, name, spec, streams, clock, self.cohorts, log)
+                svc = AcuteService(env, name, spec, streams, clock, self.cohorts, log, list(scenario.demand))
             elif isinstance(spec, Outcome):
                 svc = OutcomeCounter(env, name, self.exit, log)
             else:  # pragma: no cover - the schema admits no other kind

@@ -39,7 +39,7 @@ class EmergencyDepartmentService:
 
     def __init__(
         self, env: simpy.Environment, name: str, spec: EmergencyDepartment, streams: Streams,
-        cohorts: list[str], log: Callable[..., None] | None = None,
+        cohorts: list[str], log: Callable[..., None] | None = None, sources: list[str] | None = None,
     ) -> None:
         self.env = env
         self.name = name
@@ -47,6 +47,8 @@ class EmergencyDepartmentService:
         self._u = streams.sampler(f"{name}.admit", _uniforms)
         self._default = per_cohort(spec.admission_probability, cohorts)
         self._by_route = {r: per_cohort(p, cohorts) for r, p in spec.admission_by_route.items()}
+        by_source = {r: per_cohort(p, cohorts) for r, p in spec.admission_by_source.items()}
+        self._by_source = [by_source.get(name) for name in (sources or [])]
         self.admit_name = spec.admit_to
         self._admit: Callable[[Patient], None] | None = None
         self._home: Callable[[Patient], None] | None = None
@@ -85,6 +87,8 @@ class EmergencyDepartmentService:
         via = patient.via
         self.by_route[via] = self.by_route.get(via, 0) + 1
         probs = self._by_route.get(via, self._default)
+        if 0 <= patient.source < len(self._by_source):
+            probs = self._by_source[patient.source] or probs
         admitted = self._u() < probs[patient.cohort]
         if self._log is not None:
             self._log(self.env.now, patient.id, self.name, "attended", "admitted" if admitted else "home")
@@ -101,7 +105,7 @@ class AcuteService:
 
     def __init__(
         self, env: simpy.Environment, name: str, spec: AcuteBeds, streams: Streams, clock: Clock,
-        cohorts: list[str], log: Callable[..., None] | None = None,
+        cohorts: list[str], log: Callable[..., None] | None = None, sources: list[str] | None = None,
     ) -> None:
         self.env = env
         self.name = name
@@ -113,6 +117,8 @@ class AcuteService:
         self._short_los = streams.sampler(f"{name}.short_stay_los", spec.short_stay_days.sample, 24.0)
         self._los = streams.sampler(f"{name}.los", spec.los_days.sample, 24.0)
         self._short_p = per_cohort(spec.short_stay_probability, cohorts)
+        by_source = {r: per_cohort(p, cohorts) for r, p in spec.short_stay_by_source.items()}
+        self._short_by_source = [by_source.get(name) for name in (sources or [])]
         self.short_max = spec.short_stay_max_days * 24.0
         self.dest_names = list(spec.discharge)
         self._discharge = streams.choice(f"{name}.discharge", list(spec.discharge.values()))
@@ -169,14 +175,17 @@ class AcuteService:
         }
 
     # -- flow --------------------------------------------------------------------
-    def draw_stay(self, cohort: int) -> float:
+    def draw_stay(self, patient: Patient) -> float:
         """A length of stay in hours: a short stay or an ordinary one."""
-        return self._short_los() if self._u() < self._short_p[cohort] else self._los()
+        p = self._short_p
+        if 0 <= patient.source < len(self._short_by_source):
+            p = self._short_by_source[patient.source] or p
+        return self._short_los() if self._u() < p[patient.cohort] else self._los()
 
     def admit(self, patient: Patient) -> None:
         """An emergency admission: a bed now, or board in the ED until one frees."""
         now = self.env.now
-        los = self.draw_stay(patient.cohort)
+        los = self.draw_stay(patient)
         self.admissions += 1
         self.los_sum += los
         if los < self.short_max:

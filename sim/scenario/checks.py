@@ -161,6 +161,14 @@ def check_scenario(
                     check_cohorts(base + ("admission_by_route", route), prob, complete=True)
         if isinstance(svc, AcuteBeds) and isinstance(svc.short_stay_probability, dict):
             check_cohorts(base + ("short_stay_probability",), svc.short_stay_probability, complete=True)
+        by_source = [("admission_by_source", getattr(svc, "admission_by_source", {})),
+                     ("short_stay_by_source", getattr(svc, "short_stay_by_source", {}))]
+        for key, table in by_source:
+            for src, prob in table.items():
+                if src not in scenario.demand:
+                    add(base + (key, src), unknown(src, sorted(scenario.demand), "demand source"))
+                if isinstance(prob, dict):
+                    check_cohorts(base + (key, src), prob, complete=True)
         beds, occupied = getattr(svc, "beds", None), getattr(svc, "initial_occupancy", 0)
         if beds is not None and occupied > beds:
             add(base + ("initial_occupancy",), f"must be <= beds ({beds}), got {occupied}")

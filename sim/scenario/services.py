@@ -170,6 +170,11 @@ class EmergencyDepartment(Frozen):
         default_factory=dict,
         description="admission probability for patients sent by a particular service or demand source",
     )
+    admission_by_source: dict[str, ByCohort] = Field(
+        default_factory=dict,
+        description="admission probability for patients whose need came from a particular demand source "
+        "(takes precedence over admission_by_route)",
+    )
     admit_to: str = Field("acute", description="the acute beds admitted patients go to")
 
 
@@ -184,6 +189,10 @@ class AcuteBeds(Frozen):
     beds: int | None = Field(None, ge=0, description="beds (none: unlimited)")
     short_stay_probability: ByCohort = Field(
         0.0, description="share of admissions that are short stays: one number, or one per cohort"
+    )
+    short_stay_by_source: dict[str, ByCohort] = Field(
+        default_factory=dict,
+        description="short-stay share for patients whose need came from a particular demand source",
     )
     short_stay_days: Distribution = Field(
         default_factory=lambda: Uniform(dist="uniform", low=0.0, high=1.0),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Union
+from typing import Annotated, Any, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 __all__ = [
     "Frozen", "Probability", "Split", "ByCohort", "HOME", "DAYS", "SPLIT_TOLERANCE",
@@ -35,9 +35,30 @@ def _sums_to_one(split: dict[str, float]) -> dict[str, float]:
     return split
 
 
+REST = "rest"
+
+
+def _fill_rest(split: Any) -> Any:
+    """One destination may be given as ``"rest"``: 1 minus the others (handy with --set)."""
+    if not isinstance(split, dict):
+        return split
+    rest = [k for k, v in split.items() if v == REST]
+    if not rest:
+        return split
+    if len(rest) > 1:
+        raise ValueError(f"only one destination may be 'rest', got {', '.join(rest)}")
+    others = [v for k, v in split.items() if k != rest[0]]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in others):
+        return split  # the type errors are reported key by key
+    remainder = 1.0 - sum(others)
+    if remainder < -SPLIT_TOLERANCE:
+        raise ValueError(f"the shares other than {rest[0]!r} already sum to {sum(others):.6g}, more than 1")
+    return {k: (max(remainder, 0.0) if k == rest[0] else v) for k, v in split.items()}
+
+
 Probability = Annotated[float, Field(ge=0, le=1)]
-Split = Annotated[dict[str, Probability], AfterValidator(_sums_to_one)]
-"""Where patients go: destination → probability, summing to 1."""
+Split = Annotated[dict[str, Probability], AfterValidator(_sums_to_one), BeforeValidator(_fill_rest)]
+"""Where patients go: destination → probability, summing to 1 (one may be "rest")."""
 
 ByCohort = Union[Probability, dict[str, Probability]]
 """A probability, or one per cohort of the population."""

@@ -1,0 +1,340 @@
+"""Calibration: fit unknown parameters so that the model matches observed figures.
+
+Targets are absolute (``ambulance.calls = 78000``: the scenario's mean) or avoided
+(``avoided.ambulance.calls = 2367``: counterfactual minus scenario, paired). Free
+parameters are scenario keys with a range (``services.x.escalation.ambulance`` in
+0..0.5); the same values are set in the scenario and in the counterfactual.
+
+Every evaluation runs the same replication seeds (common random numbers), so the
+objective is a smooth, deterministic function of the parameters at the scale that
+matters, and :func:`scipy.optimize.least_squares` (trust region, finite differences
+with a step of a few per cent of each range) converges in a handful of iterations.
+Residuals are relative to the targets, so figures of different size weigh alike.
+
+How uncertain is each fitted value? The replications give the covariance ``S`` of
+the model's estimates of the targets; the Jacobian ``J`` at the fit says how they
+move with the parameters. By the delta method the fitted values have covariance
+``(JᵀJ)⁻¹ Jᵀ S J (JᵀJ)⁻¹`` (in target units). This is the simulation's own noise:
+the observed figures' uncertainty, if known, adds to it (``--target-sd``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.backends import Backend
+from sim.compare import compare
+from sim.experiment import run
+from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.loader import load_scenario
+
+__all__ = ["Target", "FreeParameter", "Calibration", "CalibrationResult", "parse_target", "parse_free", "calibrate"]
+
+AVOIDED = "avoided."
+
+
+@dataclass(frozen=True)
+class Target:
+    metric: str
+    value: float
+    sd: float | None = None
+    """Uncertainty of the observed figure, if known (adds to the fitted values' uncertainty)."""
+
+    @property
+    def avoided(self) -> bool:
+        return self.metric.startswith(AVOIDED)
+
+    @property
+    def base_metric(self) -> str:
+        return self.metric[len(AVOIDED):] if self.avoided else self.metric
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    key: str
+    low: float
+    high: float
+    integer: bool = False
+
+
+def parse_target(text: str) -> Target:
+    """``metric=value`` (absolute) or ``avoided.metric=value``; ``value±sd`` also accepted."""
+    metric, sep, raw = text.partition("=")
+    metric = metric.strip()
+    if not sep or not metric:
+        raise ScenarioError([Problem("--target", "", f"{text!r} must look like metric=value")])
+    sd = None
+    for mark in ("±", "+-"):
+        if mark in raw:
+            raw, _, sd_text = raw.partition(mark)
+            try:
+                sd = float(sd_text)
+            except ValueError:
+                raise ScenarioError([Problem("--target", metric, f"the sd {sd_text!r} is not a number")]) from None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ScenarioError([Problem("--target", metric, f"the value {raw.strip()!r} is not a number")]) from None
+    return Target(metric, value, sd)
+
+
+def parse_free(text: str) -> FreeParameter:
+    """``key.path=low:high`` (``:int`` at the end for whole numbers)."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    parts = raw.split(":")
+    if not sep or not key or len(parts) not in (2, 3):
+        raise ScenarioError([Problem("--free", "", f"{text!r} must look like key.path=low:high")])
+    try:
+        low, high = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise ScenarioError([Problem("--free", key, f"low and high must be numbers, got {raw!r}")]) from None
+    if not low < high:
+        raise ScenarioError([Problem("--free", key, f"needs low < high, got {low:g}:{high:g}")])
+    integer = len(parts) == 3 and parts[2] == "int"
+    return FreeParameter(key, low, high, integer)
+
+
+@dataclass
+class Calibration:
+    """What to fit: a scenario (and optionally its counterfactual), targets, free parameters."""
+
+    scenario: Path
+    targets: list[Target]
+    free: list[FreeParameter]
+    counterfactual: Path | None = None
+    overrides: list[str] = field(default_factory=list)
+    replications: int = 10
+    seed: int = 2024
+    tolerance: float = 0.02
+    """A fit is reported as converged when every target is met within this relative error
+    or within its 95% interval."""
+
+
+@dataclass
+class CalibrationResult:
+    calibration: Calibration
+    values: dict[str, float]
+    stderr: dict[str, float]
+    fit: list[tuple[Target, float, float, float]]  # target, model mean, ci low, ci high
+    converged: bool
+    message: str
+    evaluations: int
+    history: list[tuple[dict[str, float], list[float]]] = field(default_factory=list)
+
+    def interval(self, key: str) -> tuple[float, float]:
+        v, se = self.values[key], self.stderr[key]
+        return v - 1.96 * se, v + 1.96 * se
+
+
+def _settings(free: list[FreeParameter], x: np.ndarray) -> list[str]:
+    out = []
+    for p, v in zip(free, x):
+        v = float(np.clip(v, p.low, p.high))
+        out.append(f"{p.key}={int(round(v)) if p.integer else round(v, 10)!r}")
+    return out
+
+
+def _validate(cal: Calibration) -> None:
+    problems = []
+    if not cal.targets:
+        problems.append(Problem("--target", "", "give at least one target"))
+    if not cal.free:
+        problems.append(Problem("--free", "", "give at least one free parameter"))
+    if any(t.avoided for t in cal.targets) and cal.counterfactual is None:
+        problems.append(Problem("--target", "", "avoided.* targets need a --counterfactual scenario"))
+    if problems:
+        raise ScenarioError(problems)
+    base = load_scenario(cal.scenario, cal.overrides)
+    for p in cal.free:  # a key that does not exist is an unknown-key error naming it
+        mid = (p.low + p.high) / 2
+        try:
+            load_scenario(cal.scenario, [*cal.overrides, f"{p.key}={int(mid) if p.integer else mid!r}"])
+        except ScenarioError as err:
+            if any(pr.path == p.key or p.key.startswith(pr.path) and pr.message.startswith("unknown")
+                   for pr in err.problems):
+                raise ScenarioError([Problem("--free", p.key, f"not a key of the scenario: {err.problems[0].message}")]) from None
+    # check metric names on one short replication
+    from sim.experiment import simulate
+
+    metrics = simulate(base, 0)
+    for t in cal.targets:
+        if t.base_metric not in metrics:
+            from sim.scenario.errors import closest
+
+            hint = closest(t.base_metric, list(metrics))
+            tail = f"; did you mean '{hint}'?" if hint else ""
+            problems.append(Problem("--target", t.metric, f"unknown metric{tail}"))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def calibrate(
+    cal: Calibration,
+    backend: Backend | None = None,
+    progress: Callable[[str], None] | None = None,
+    max_evaluations: int = 40,
+) -> CalibrationResult:
+    """Fit the free parameters to the targets. Raises ScenarioError on bad input."""
+    from scipy.optimize import least_squares
+
+    _validate(cal)
+    backend = backend or Backend()
+    history: list[tuple[dict[str, float], list[float]]] = []
+    cache: dict[tuple[float, ...], tuple[np.ndarray, np.ndarray]] = {}
+
+    def outputs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per replication, the model's value of each target (R × T)."""
+        key = tuple(round(float(v), 10) for v in x)
+        if key in cache:
+            return cache[key]
+        sets = _settings(cal.free, x)
+        scenario = load_scenario(cal.scenario, [*cal.overrides, *sets])
+        if cal.counterfactual is not None and any(t.avoided for t in cal.targets):
+            cf = load_scenario(cal.counterfactual, [*cal.overrides, *sets])
+            comp = compare(cf, scenario, cal.replications, cal.seed, backend=backend)
+            sc_res, cf_res = comp.scenario, comp.counterfactual
+        else:
+            sc_res, cf_res = run(scenario, cal.replications, cal.seed, backend=backend), None
+        cols = []
+        for t in cal.targets:
+            if t.avoided:
+                assert cf_res is not None
+                cols.append(cf_res.values(t.base_metric) - sc_res.values(t.base_metric))
+            else:
+                cols.append(sc_res.values(t.base_metric))
+        y = np.column_stack(cols)
+        cache[key] = (y.mean(axis=0), y)
+        history.append(({p.key: float(v) for p, v in zip(cal.free, x)}, [float(v) for v in y.mean(axis=0)]))
+        if progress:
+            progress(", ".join(f"{p.key}={v:.4g}" for p, v in zip(cal.free, x)))
+        return cache[key]
+
+    scale = np.array([abs(t.value) if t.value != 0 else 1.0 for t in cal.targets])
+    target = np.array([t.value for t in cal.targets])
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        return (outputs(x)[0] - target) / scale
+
+    lows = np.array([p.low for p in cal.free])
+    highs = np.array([p.high for p in cal.free])
+    x0 = (lows + highs) / 2
+    step = 0.03  # finite-difference step, relative to each parameter's range
+    width = highs - lows
+    try:
+        fit = least_squares(
+            residuals, x0, bounds=(lows, highs), x_scale=width, diff_step=step * width / np.maximum(np.abs(x0), 1e-12),
+            max_nfev=max_evaluations, xtol=1e-4, ftol=1e-6,
+        )
+        x = fit.x
+        message = fit.message
+    except Exception as exc:  # noqa: BLE001 - reported as a failed fit, not a traceback
+        x = x0
+        message = f"the optimiser stopped: {exc}"
+
+    mean, y = outputs(x)
+    n = y.shape[0]
+    # Jacobian in target units, by central differences on common random numbers
+    jac = np.zeros((len(cal.targets), len(cal.free)))
+    for j, p in enumerate(cal.free):
+        h = step * (p.high - p.low)
+        lo_x, hi_x = x.copy(), x.copy()
+        lo_x[j] = max(p.low, x[j] - h)
+        hi_x[j] = min(p.high, x[j] + h)
+        jac[:, j] = (outputs(hi_x)[0] - outputs(lo_x)[0]) / (hi_x[j] - lo_x[j])
+    cov_y = np.cov(y, rowvar=False, ddof=1).reshape(len(cal.targets), len(cal.targets)) / n
+    for i, t in enumerate(cal.targets):
+        if t.sd is not None:
+            cov_y[i, i] += t.sd**2
+    stderr = {}
+    try:
+        jtj_inv = np.linalg.pinv(jac.T @ jac)
+        cov_x = jtj_inv @ jac.T @ cov_y @ jac @ jtj_inv
+        for j, p in enumerate(cal.free):
+            stderr[p.key] = float(math.sqrt(max(cov_x[j, j], 0.0)))
+    except np.linalg.LinAlgError:
+        stderr = {p.key: math.nan for p in cal.free}
+    for j, p in enumerate(cal.free):
+        if not np.isfinite(stderr[p.key]) or abs(jac[:, j]).max() == 0:
+            stderr[p.key] = math.nan
+
+    from sim.stats import t_interval
+
+    fit_rows = []
+    converged = True
+    for i, t in enumerate(cal.targets):
+        iv = t_interval(y[:, i])
+        fit_rows.append((t, iv.mean, iv.ci_low, iv.ci_high))
+        close = abs(iv.mean - t.value) <= cal.tolerance * abs(t.value) or iv.contains(t.value)
+        converged = converged and close
+    at_bound = [p.key for p, v in zip(cal.free, x) if v <= p.low + 1e-9 or v >= p.high - 1e-9]
+    if not converged:
+        message = "did not converge: the model cannot meet every target within the ranges given" + (
+            f" (at the edge of its range: {', '.join(at_bound)})" if at_bound else "") + f"; {message}"
+    values = {p.key: (int(round(v)) if p.integer else float(v)) for p, v in zip(cal.free, x)}
+    return CalibrationResult(cal, values, stderr, fit_rows, converged, message, len(history), history)
+
+
+def calibrated_toml(result: CalibrationResult, out_file: Path) -> str:
+    """A scenario file that ``extends`` the original and sets the fitted values."""
+    import os
+
+    cal = result.calibration
+    rel = os.path.relpath(cal.scenario.resolve(), out_file.parent.resolve())
+    lines = [
+        "# Calibrated by nhsim calibrate. Fitted to:",
+        *[f"#   {t.metric} = {t.value:g}  (model {m:.6g}, 95% CI {lo:.6g} to {hi:.6g})" for t, m, lo, hi in result.fit],
+        f"# with {cal.replications} replications, seed {cal.seed}"
+        + (f", counterfactual {cal.counterfactual}" if cal.counterfactual else "") + ".",
+        f'extends = "{rel}"',
+        "",
+    ]
+    tables: dict[str, list[str]] = {}
+    from sim.scenario.loader import REPLACED_WHOLE
+
+    resolved = load_scenario(cal.scenario, [*cal.overrides, *_settings(cal.free, np.array(
+        [float(v) for v in result.values.values()]))]).model_dump(mode="json", by_alias=True)
+    written: set[str] = set()
+
+    def put(key: str, text: str) -> None:
+        parts = key.split(".")
+        # a split or distribution is replaced whole by an extending file: write all of it
+        for k in range(len(parts) - 1, 0, -1):
+            if parts[k - 1] in REPLACED_WHOLE or parts[k - 1] in ("visit_minutes", "los_days"):
+                whole = ".".join(parts[:k])
+                if whole not in written:
+                    written.add(whole)
+                    node: Any = resolved
+                    for part in parts[:k]:
+                        node = node[part]
+                    inline = ", ".join(f"{a} = {b!r}" for a, b in node.items())
+                    table, _, leaf = whole.rpartition(".")
+                    tables.setdefault(table, []).append(f"{leaf} = {{ {inline} }}{text}")
+                return
+        table, _, leaf = key.rpartition(".")
+        node = resolved
+        for part in parts:
+            node = node[part]
+        tables.setdefault(table, []).append(f"{leaf} = {node!r}{text}")
+
+    for key in result.values:
+        lo, hi = result.interval(key)
+        put(key, f"  # fitted; 95% interval {lo:.4g} to {hi:.4g}" if math.isfinite(lo) else "  # fitted")
+    for o in cal.overrides:
+        put(o.partition("=")[0], "  # set when calibrating")
+    for table, entries in tables.items():
+        if table:
+            lines.append(f"[{table}]")
+        lines.extend(entries)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def fit_table(result: CalibrationResult) -> list[list[Any]]:
+    return [[t.metric, t.value, m, lo, hi] for t, m, lo, hi in result.fit]

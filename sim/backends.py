@@ -60,7 +60,7 @@ class Session:
             else:
                 self._cluster = LocalCluster(
                     n_workers=self.backend.n_workers, threads_per_worker=1, processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",
                 )
                 self._client = Client(self._cluster)
         except OSError as exc:

@@ -81,6 +81,9 @@ def parse_target(text: str) -> Target:
         value = float(raw)
     except ValueError:
         raise ScenarioError([Problem("--target", metric, f"the value {raw.strip()!r} is not a number")]) from None
+    if not math.isfinite(value) or (sd is not None and not (math.isfinite(sd) and sd >= 0)):
+        raise ScenarioError([Problem("--target", metric, f"needs a finite value (and sd >= 0), got {raw.strip()!r}"
+                                     + (f"±{sd:g}" if sd is not None else ""))])
     return Target(metric, value, sd)
 
 
@@ -89,12 +92,14 @@ def parse_free(text: str) -> FreeParameter:
     key, sep, raw = text.partition("=")
     key = key.strip()
     parts = raw.split(":")
-    if not sep or not key or len(parts) not in (2, 3):
-        raise ScenarioError([Problem("--free", "", f"{text!r} must look like key.path=low:high")])
+    if not sep or not key or len(parts) not in (2, 3) or (len(parts) == 3 and parts[2].strip() != "int"):
+        raise ScenarioError([Problem("--free", "", f"{text!r} must look like key.path=low:high (or low:high:int)")])
     try:
         low, high = float(parts[0]), float(parts[1])
     except ValueError:
         raise ScenarioError([Problem("--free", key, f"low and high must be numbers, got {raw!r}")]) from None
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ScenarioError([Problem("--free", key, f"low and high must be finite numbers, got {raw!r}")])
     if not low < high:
         raise ScenarioError([Problem("--free", key, f"needs low < high, got {low:g}:{high:g}")])
     integer = len(parts) == 3 and parts[2] == "int"
@@ -141,6 +146,19 @@ def _settings(free: list[FreeParameter], x: np.ndarray) -> list[str]:
     return out
 
 
+def _free_problem(p: FreeParameter, setting: str, problem: Problem) -> str:
+    """Why a free parameter cannot be set, worded for the --free option."""
+    if problem.message.startswith("unknown"):
+        return f"not a key of the scenario: {problem.message}"
+    where = f"{problem.path}: " if problem.path and problem.path != p.key else ""
+    hint = ""
+    if "whole number" in problem.message and not p.integer:
+        hint = "; add :int for whole numbers (key.path=low:high:int)"
+    elif "must sum to 1" in problem.message:
+        hint = '; give another share of the split as "rest" (--set <split>.<destination>=rest)'
+    return f"the scenario is not valid with {setting}: {where}{problem.message}{hint}"
+
+
 def _validate(cal: Calibration) -> None:
     problems = []
     if not cal.targets:
@@ -149,17 +167,22 @@ def _validate(cal: Calibration) -> None:
         problems.append(Problem("--free", "", "give at least one free parameter"))
     if any(t.avoided for t in cal.targets) and cal.counterfactual is None:
         problems.append(Problem("--target", "", "avoided.* targets need a --counterfactual scenario"))
+    for kind, names in (("--target", [t.metric for t in cal.targets]), ("--free", [p.key for p in cal.free])):
+        for name in sorted({n for n in names if names.count(n) > 1}):
+            problems.append(Problem(kind, name, "given more than once"))
     if problems:
         raise ScenarioError(problems)
     base = load_scenario(cal.scenario, cal.overrides)
-    for p in cal.free:  # a key that does not exist is an unknown-key error naming it
-        mid = (p.low + p.high) / 2
-        try:
-            load_scenario(cal.scenario, [*cal.overrides, f"{p.key}={int(mid) if p.integer else mid!r}"])
-        except ScenarioError as err:
-            if any(pr.path == p.key or p.key.startswith(pr.path) and pr.message.startswith("unknown")
-                   for pr in err.problems):
-                raise ScenarioError([Problem("--free", p.key, f"not a key of the scenario: {err.problems[0].message}")]) from None
+    for p in cal.free:  # the key must exist, and the scenario be valid across its range
+        for v in (p.low, (p.low + p.high) / 2, p.high):
+            setting = _settings([p], np.array([v]))[0]
+            try:
+                load_scenario(cal.scenario, [*cal.overrides, setting])
+            except ScenarioError as err:
+                problems.append(Problem("--free", p.key, _free_problem(p, setting, err.problems[0])))
+                break
+    if problems:
+        raise ScenarioError(problems)
     # check metric names on one short replication
     from sim.experiment import simulate
 
@@ -273,7 +296,9 @@ def calibrate(
         fit_rows.append((t, iv.mean, iv.ci_low, iv.ci_high))
         close = abs(iv.mean - t.value) <= cal.tolerance * abs(t.value) or iv.contains(t.value)
         converged = converged and close
-    at_bound = [p.key for p, v in zip(cal.free, x) if v <= p.low + 1e-9 or v >= p.high - 1e-9]
+    # the optimiser keeps strictly inside the bounds: within 1% of the range is at the edge
+    at_bound = [p.key for p, v in zip(cal.free, x)
+                if v <= p.low + 0.01 * (p.high - p.low) or v >= p.high - 0.01 * (p.high - p.low)]
     if not converged:
         message = "did not converge: the model cannot meet every target within the ranges given" + (
             f" (at the edge of its range: {', '.join(at_bound)})" if at_bound else "") + f"; {message}"

@@ -451,11 +451,16 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if is_experiment:
         exp = load_experiment(path)
         assert exp.calibration is not None
+        if args.target or args.free or args.counterfactual:
+            print(f"{path}: an experiment's [calibration] table gives the targets, free parameters and "
+                  "counterfactual: drop --target, --free and --counterfactual (or give a scenario file)",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
         cal = Calibration(
             exp.scenario_path(),
             [Target(m, v) for m, v in exp.calibration.targets.items()],
             [FreeParameter(k, r.low, r.high, r.integer) for k, r in exp.calibration.free.items()],
-            exp.counterfactual_path(), list(exp.set), args.replications or exp.replications,
+            exp.counterfactual_path(), [*exp.set, *args.overrides], args.replications or exp.replications,
             args.seed if args.seed is not None else exp.seed, exp.calibration.tolerance,
         )
         name = exp.name
@@ -496,6 +501,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(_table([[t.metric, _fmt(t.value), _fmt(m), f"[{_fmt(lo)}, {_fmt(hi)}]"] for t, m, lo, hi in result.fit],
                  ["target", "observed", "model", "95% CI"]))
     print(f"{result.evaluations} evaluations; " + ("converged." if result.converged else result.message))
+    for p in cal.free:
+        if not math.isfinite(result.stderr[p.key]):
+            print(f"Note: the targets do not move {p.key} near its fitted value, so they do not pin it down "
+                  "(no interval): add a target it moves, or fix it with --set.")
     print(f"Calibrated scenario written to {out_file} (extends {cal.scenario})")
     return 0 if result.converged else EXIT_CHECK_FAILED
 

@@ -2,8 +2,9 @@
 
 - ``docs/reference/scenario.md`` is exactly what ``render_reference()`` writes today.
 - It names every key of every scenario model, every service ``kind`` and ``dist``.
-- Every ``nhsim ...`` command shown in a code block of the tutorial (and of the README
-  and CLI reference) is accepted by the argument parser. Commands are parsed, not run.
+- Every ``nhsim ...`` command shown in a code block of the tutorial (and of the README,
+  the CLI reference and the guides) is accepted by the argument parser, and every
+  command of ``nhsim`` is shown at least once. Commands are parsed, not run.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from sim.scenario.reference import render_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_MD = ROOT / "docs" / "reference" / "scenario.md"
-COMMAND_DOCS = [ROOT / "docs" / "tutorial.md", ROOT / "README.md", ROOT / "docs" / "reference" / "cli.md"]
+COMMAND_DOCS = [
+    ROOT / "docs" / "tutorial.md", ROOT / "README.md", ROOT / "docs" / "reference" / "cli.md",
+    *sorted((ROOT / "docs" / "guides").glob("*.md")),
+]
 
 
 # --------------------------------------------------------------------------- scenario reference
@@ -141,6 +145,17 @@ def _commands(path: Path) -> list[str]:
 
 DOC_COMMANDS = [(p.relative_to(ROOT).as_posix(), c) for p in COMMAND_DOCS if p.is_file() for c in _commands(p)]
 
+SHELL_OPERATORS = {">", ">>", "2>", "2>&1", "|", "&&", "||", ";"}
+
+
+def _argv(command: str) -> list[str]:
+    """The words of a documented command, up to a shell redirection or pipe."""
+    words = shlex.split(command, comments=True)
+    for k, word in enumerate(words):
+        if word in SHELL_OPERATORS:
+            return words[:k]
+    return words
+
 
 def test_tutorial_shows_commands() -> None:
     tutorial = [c for doc, c in DOC_COMMANDS if doc == "docs/tutorial.md"]
@@ -149,13 +164,27 @@ def test_tutorial_shows_commands() -> None:
 
 @pytest.mark.parametrize(("doc", "command"), DOC_COMMANDS, ids=[f"{d}: {c}" for d, c in DOC_COMMANDS])
 def test_documented_command_is_accepted(doc: str, command: str, capsys: pytest.CaptureFixture[str]) -> None:
-    argv = shlex.split(command, comments=True)
+    argv = _argv(command)
     try:
         args = build_parser().parse_args(argv[1:])
     except SystemExit as stop:
         err = capsys.readouterr().err.strip().splitlines()
         pytest.fail(f"{doc}: `{command}` is not accepted by nhsim: {err[-1] if err else stop}")
     assert args.command or getattr(args, "version", False), f"{doc}: `{command}` names no command"
+
+
+def _subcommands() -> list[str]:
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
+
+
+@pytest.mark.parametrize("name", _subcommands())
+def test_every_command_is_shown(name: str) -> None:
+    """Each command appears in at least one documented example, so its examples are parsed too."""
+    shown = {_argv(c)[1] for _, c in DOC_COMMANDS if len(_argv(c)) > 1}
+    assert name in shown, f"no code block in {', '.join(p.name for p in COMMAND_DOCS)} shows `nhsim {name} ...`"
 
 
 def test_cli_reference_names_every_command_and_option() -> None:
@@ -173,3 +202,33 @@ def test_cli_reference_names_every_command_and_option() -> None:
         for action in sub._actions:
             missing += [f"{prog} {opt}" for opt in action.option_strings if f"`{opt}" not in text]
     assert not missing, f"not in docs/reference/cli.md: {', '.join(missing)}"
+
+
+# --------------------------------------------------------------------------- links between documents
+
+
+LINKED_DOCS = [ROOT / "README.md", ROOT / "results" / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+def _anchors(path: Path) -> set[str]:
+    """The anchors GitHub makes for a Markdown file's headings, and explicit ``<a id>``s."""
+    text = path.read_text(encoding="utf-8")
+    out = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+    return out | set(re.findall(r'<a id="([^"]+)"', text))
+
+
+@pytest.mark.parametrize("doc", LINKED_DOCS, ids=[p.relative_to(ROOT).as_posix() for p in LINKED_DOCS])
+def test_relative_links_resolve(doc: Path) -> None:
+    """Every relative link names a file that exists, and a heading of it that exists."""
+    text = re.sub(r"```.*?```", "", doc.read_text(encoding="utf-8"), flags=re.S)
+    broken = []
+    for link in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+:", link):
+            continue
+        path, _, anchor = link.partition("#")
+        target = (doc.parent / path) if path else doc
+        if not target.exists():
+            broken.append(f"{link} (no such file)")
+        elif anchor and target.suffix == ".md" and anchor not in _anchors(target):
+            broken.append(f"{link} (no such heading)")
+    assert not broken, f"{doc.relative_to(ROOT)}: broken links: {', '.join(broken)}"

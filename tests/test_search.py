@@ -92,6 +92,9 @@ def test_theory_decides_clearly() -> None:
 
 def test_search_finds_the_least_staff_of_erlang_c(mmc_file, tmp_path, capsys) -> None:
     c_star = least_servers(LAM, MU, 2.0, TARGET)
+    # first, from theory: the standard is far from P(wait <= 2 h) at c* and at c* - 1
+    assert mmc_wait_within(LAM, MU, c_star, 2.0) - TARGET >= 0.1
+    assert TARGET - mmc_wait_within(LAM, MU, c_star - 1, 2.0) >= 0.1
     exp = write_toml(tmp_path / "least.toml", {
         "scenario": str(mmc_file), "replications": REPLICATIONS, "seed": 2024,
         "search": {"capacities": {STAFF: [c_star - 2, c_star + 2]},
@@ -230,6 +233,22 @@ def test_impossible_standard_gives_no_frontier(mmc_file, tmp_path, capsys) -> No
     assert [int(r[STAFF]) for r in rows] == [4, 5, 6]
     assert all(r["holds"] == "False" and r["all_constraints_hold"] == "False" for r in rows)
     assert json.loads((out / "manifest.json").read_text())["frontier"] == []
+
+
+def test_switched_off_capacity_does_not_meet_the_standard(mmc_file, tmp_path, capsys) -> None:
+    """With no staff the standard's metric is undefined (NaN) in every replication: that
+    capacity cannot be shown to meet it, and the search goes on (no error)."""
+    exp = write_toml(tmp_path / "from_zero.toml", {
+        "scenario": str(mmc_file), "replications": 4, "seed": 1,
+        "search": {"capacities": {STAFF: [0, 0]},
+                   "constraints": [{"metric": "ucr.seen_within_target", "at_least": 0.5}]},
+    })
+    out = tmp_path / "out"
+    assert search(exp, out) == 0
+    assert "No capacities tried meet" in capsys.readouterr().out
+    (row,) = read_rows(out / "search.csv")
+    assert row[STAFF] == "0" and row["holds"] == "False" and row["n"] == "4"
+    assert math.isnan(float(row["mean"]))
 
 
 # -- bad input ---------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import csv
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 
 import pytest
 

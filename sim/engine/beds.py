@@ -125,11 +125,16 @@ class BedPoolService:
         hospital.start_delay()
         return False
 
-    def place(self, patient: Patient, remaining_hours: float) -> None:
-        """Put a patient already in the pool at the start of the run into a slot."""
-        self._occupy(patient, self.env.now, remaining_hours, count=False)
+    def place(self, patient: Patient, remaining_hours: float, dest: int) -> None:
+        """Put a patient already in the pool at the start of the run into a slot; ``dest``
+        (where they go at the end) is drawn by the caller from its own stream."""
+        self._occupy(patient, self.env.now, remaining_hours, count=False, dest=dest)
 
-    def _occupy(self, patient: Patient, now: float, los: float, count: bool = True) -> None:
+    @property
+    def route_probabilities(self) -> list[float]:
+        return list(self.spec.at_end.values())
+
+    def _occupy(self, patient: Patient, now: float, los: float, count: bool = True, dest: int = -1) -> None:
         self._advance(now)
         self.occupied += 1
         if count:
@@ -137,7 +142,9 @@ class BedPoolService:
             self.los_sum += los
         if self._log is not None:
             self._log(now, patient.id, self.name, "admitted", f"{los / 24.0:.6f}")
-        self.env.timeout(los, (patient, self._at_end())).callbacks.append(self._discharge)
+        if dest < 0:
+            dest = self._at_end()
+        self.env.timeout(los, (patient, dest)).callbacks.append(self._discharge)
 
     def _discharge(self, ev: simpy.Event) -> None:
         patient, dest = ev.value

@@ -241,8 +241,10 @@ class _Engine:
             else:
                 remaining = _residual_stays(spec.los_days.sample, n, rng) * 24.0
             cohorts = rng.choice(len(shares), size=n, p=shares)
+            probs = np.asarray(svc.route_probabilities, dtype=float)
+            dests = rng.choice(len(probs), size=n, p=probs / probs.sum())
             for k in range(n):
-                svc.place(Patient(self.next_id(), int(cohorts[k]), -1, "initial"), float(remaining[k]))
+                svc.place(Patient(self.next_id(), int(cohorts[k]), -1, "initial"), float(remaining[k]), int(dests[k]))
 
     def _reset(self, ev: simpy.Event | None = None) -> None:
         now = self.env.now

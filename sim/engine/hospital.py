@@ -122,6 +122,7 @@ class AcuteService:
         self.short_max = spec.short_stay_max_days * 24.0
         self.dest_names = list(spec.discharge)
         self._discharge = streams.choice(f"{name}.discharge", list(spec.discharge.values()))
+        self._spec_discharge = list(spec.discharge.values())
         self._targets: list[Callable[[Patient], bool]] = []
         self.occupied = 0
         self.delayed = 0
@@ -198,11 +199,16 @@ class AcuteService:
         else:
             self.boarding.append(entry)
 
-    def place(self, patient: Patient, remaining_hours: float) -> None:
-        """Put a patient already in hospital at the start of the run into a bed."""
+    def place(self, patient: Patient, remaining_hours: float, dest: int) -> None:
+        """Put a patient already in hospital at the start of the run into a bed; ``dest``
+        (their discharge pathway) is drawn by the caller from its own stream."""
         if self._log is not None:
             self._log(self.env.now, patient.id, self.name, "admitted", f"{remaining_hours / 24.0:.6f}")
-        self._occupy((self.env.now, patient, remaining_hours, self._discharge()), self.env.now)
+        self._occupy((self.env.now, patient, remaining_hours, dest), self.env.now)
+
+    @property
+    def route_probabilities(self) -> list[float]:
+        return list(self._spec_discharge)
 
     def _occupy(self, entry: tuple[float, Patient, float, int], now: float) -> None:
         self._advance(now)

@@ -22,6 +22,9 @@ test: $(STAMP)
 verify: $(STAMP)
 	$(BIN)/nhsim verify
 
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
 docs: $(STAMP)
 	$(BIN)/python -m sim.scenario.reference > docs/reference/scenario.md
 

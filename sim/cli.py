@@ -13,17 +13,15 @@ import math
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+
 
 from sim.backends import BackendError
 from sim.experiment import Interrupted, RunFailed
 from sim.scenario.errors import ScenarioError
+from sim.cli_format import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, _backend, _fmt, _occupied, _print_problems, _progress, _table
 
 __all__ = ["main"]
 
-EXIT_BAD_INPUT = 2
-EXIT_CHECK_FAILED = 1
-EXIT_INTERRUPTED = 130
 
 
 def _positive_int(text: str) -> int:
@@ -69,12 +67,6 @@ def _add_backend_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address (default with --backend dask: a local cluster)")
     p.add_argument("--no-plots", action="store_true", help="do not draw figures")
-
-
-def _backend(args: argparse.Namespace) -> Any:
-    from sim.backends import Backend
-
-    return Backend(args.backend, args.workers, args.scheduler)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -159,48 +151,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_problems(err: ScenarioError) -> int:
-    for problem in err.problems:
-        print(str(problem), file=sys.stderr)
-    return EXIT_BAD_INPUT
-
-
-def _fmt(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    ax = abs(x)
-    if ax >= 1000:
-        return f"{x:,.0f}"
-    if ax >= 100:
-        return f"{x:.1f}"
-    if ax >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
-
-
-def _table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths)))]
-    lines.append("  ".join("-" * w for w in widths))
-    for r in rows:
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
-    return "\n".join(lines)
-
-
-def _occupied(out: Path) -> bool:
-    """True (after saying so) if ``out`` already holds files: results are never overwritten."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        print(f"{out}: already exists and is not empty; choose another --out or remove it", file=sys.stderr)
-        return True
-    return False
-
-
-def _progress(total: int, quiet: bool) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="rep", desc="replications", disable=quiet or None, file=sys.stderr)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.experiment import run
     from sim.results import default_out_dir, write_run
@@ -217,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         results = run(
             scenario, n, args.seed, progress=bar.update, backend=_backend(args),
-            event_log_dir=out / "events" if args.event_log else None,
+            event_log_dir=(out / "events").resolve() if args.event_log else None,
         )
     except Interrupted as stop:
         bar.close()
@@ -294,8 +244,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
             iv = comparison.avoided(m)
             if not math.isnan(iv.mean):
                 rows.append([m, _fmt(iv.mean), _fmt(iv.ci_low), _fmt(iv.ci_high)])
-        print(_table(rows, ["avoided a year", "mean", "95% CI low", "95% CI high"]))
-        print()
+        if rows:
+            print(_table(rows, ["avoided a year", "mean", "95% CI low", "95% CI high"]))
+            print()
         rows = [
             [r.metric, _fmt(r.counterfactual_mean), _fmt(r.scenario_mean), _fmt(r.difference.mean),
              f"[{_fmt(r.difference.ci_low)}, {_fmt(r.difference.ci_high)}]"]
@@ -304,256 +255,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(_table(rows, ["metric", "counterfactual", "scenario", "difference", "95% CI"]))
         print("(all metrics in comparison.csv)")
     print(f"Results written to {out}/")
-    return 0
-
-
-def _experiment_manifest(out: Path, exp: Any, started: datetime, args: argparse.Namespace, **extra: Any) -> None:
-    from sim.results import _git_commit, _version, write_atomic
-
-    info = {
-        "nhsim_version": _version("nhsim"), "git_commit": _git_commit(), "command": ["nhsim", *sys.argv[1:]],
-        "experiment": exp.name, "seed": exp.seed, "replications": exp.replications,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "backend": args.backend,
-        "versions": {k: _version(k) for k in ("simpy", "numpy", "scipy", "pydantic")},
-        **extra,
-    }
-    import platform
-
-    info["versions"]["python"] = platform.python_version()
-    write_atomic(out / "manifest.json", json.dumps(info, indent=2) + "\n")
-
-
-def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.figures import sweep_figures
-    from sim.results import write_atomic
-    from sim.study import load_experiment
-    from sim.sweep import SweepError, run_sweep, sweep_csv, sweep_replications_csv
-
-    exp = load_experiment(args.experiment)
-    out = args.out or Path("results") / exp.name
-    started = datetime.now(timezone.utc)
-    bar = _progress(0, args.quiet)
-
-    def on_total(n: int) -> None:
-        bar.total = n
-        bar.refresh()
-
-    try:
-        result = run_sweep(exp, out, _backend(args), args.resume, bar.update, on_total)
-    except SweepError as err:
-        bar.close()
-        print(f"nhsim: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except Interrupted:
-        bar.close()
-        done = len(list((out / "points").glob("point-*.json"))) if (out / "points").exists() else 0
-        print(f"Interrupted: {done} completed point(s) kept in {out}/points/; "
-              f"continue with: nhsim sweep {args.experiment} --resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    bar.close()
-    write_atomic(out / "sweep.csv", sweep_csv(result))
-    write_atomic(out / "replications.csv", sweep_replications_csv(result))
-    if result.failures:
-        write_atomic(out / "failures.json", json.dumps({str(k): v for k, v in result.failures.items()}, indent=2))
-    _experiment_manifest(out, exp, started, args, points=len(result.points),
-                         points_completed=len(result.replications), points_run_now=sorted(result.ran_now),
-                         failed_points=sorted(result.failures))
-    if not args.no_plots:
-        sweep_figures(result, out)
-    if not args.quiet:
-        keys = list(exp.vary)
-        from sim.stats import t_interval
-
-        rows = []
-        for i in sorted(result.replications):
-            for m in exp.report:
-                vals = result.values(i, m)
-                if not vals:
-                    continue
-                iv = t_interval(vals)
-                rows.append([str(i), *(f"{result.points[i].get(k, 'base')}" for k in keys), m,
-                             _fmt(iv.mean), f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]", str(iv.n)])
-        print(_table(rows, ["point", *keys, "metric", "mean", "95% CI", "n"]))
-    for i, err in sorted(result.failures.items()):
-        print(f"point {i} {result.points[i]} failed: {err}", file=sys.stderr)
-    print(f"Results written to {out}/ (sweep.csv, replications.csv, plots/)")
-    return EXIT_CHECK_FAILED if result.failures else 0
-
-
-def cmd_search(args: argparse.Namespace) -> int:
-    from sim.figures import search_figures
-    from sim.results import write_atomic
-    from sim.search import frontier_csv, run_search, search_csv
-    from sim.study import load_experiment
-
-    exp = load_experiment(args.experiment)
-    if exp.search is None:
-        print(f"{args.experiment}: search: the experiment has no [search] table", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    out = args.out or Path("results") / exp.name
-    if _occupied(out):
-        return EXIT_BAD_INPUT
-    started = datetime.now(timezone.utc)
-    bar = _progress(0, args.quiet)
-    bar.total = None
-    try:
-        result = run_search(exp, _backend(args), bar.update)
-    except Interrupted:
-        bar.close()
-        print("Interrupted before the search completed; nothing written.", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    bar.close()
-    write_atomic(out / "search.csv", search_csv(result))
-    write_atomic(out / "frontier.csv", frontier_csv(result))
-    _experiment_manifest(out, exp, started, args, evaluations=len(result.evaluations),
-                         frontier=result.frontier)
-    if not args.no_plots:
-        search_figures(result, out)
-    keys = list(exp.search.capacities)
-    standards = " and ".join(c.describe() for c in exp.search.constraints)
-    conf = f"{exp.search.confidence:.0%}"
-    if not result.frontier:
-        print(f"No capacities tried meet {standards} with {conf} confidence; try a wider range.")
-    elif len(keys) == 1:
-        print(f"Least {keys[0]} meeting {standards} with {conf} confidence: {result.frontier[0][keys[0]]}")
-    else:
-        print(f"Least combinations meeting {standards} with {conf} confidence:")
-        print(_table([[str(f[keys[0]]), str(f[keys[1]])] for f in result.frontier], keys))
-    if not args.quiet:
-        rows = []
-        for e in sorted(result.evaluations, key=lambda e: tuple(e.capacities[k] for k in keys)):
-            for c in exp.search.constraints:
-                mean, low, high = e.bounds[c.metric]
-                bound = low if c.at_least is not None else high
-                rows.append([*(str(e.capacities[k]) for k in keys), c.metric, _fmt(mean), _fmt(bound),
-                             "yes" if c.holds(low, high) else "no"])
-        print(_table(rows, [*keys, "metric", "mean", f"{conf} bound", "meets"]))
-    print(f"Results written to {out}/ (search.csv, frontier.csv, plots/)")
-    return 0
-
-
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    import tomllib
-
-    from sim.calibrate import Calibration, FreeParameter, Target, calibrate, calibrated_toml, parse_free, parse_target
-    from sim.results import _csv, write_atomic
-    from sim.scenario import load_scenario
-    from sim.study import load_experiment
-
-    path = args.scenario
-    is_experiment = False
-    try:
-        is_experiment = "calibration" in tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        pass  # load_scenario reports it
-    if is_experiment:
-        exp = load_experiment(path)
-        assert exp.calibration is not None
-        if args.target or args.free or args.counterfactual:
-            print(f"{path}: an experiment's [calibration] table gives the targets, free parameters and "
-                  "counterfactual: drop --target, --free and --counterfactual (or give a scenario file)",
-                  file=sys.stderr)
-            return EXIT_BAD_INPUT
-        cal = Calibration(
-            exp.scenario_path(),
-            [Target(m, v) for m, v in exp.calibration.targets.items()],
-            [FreeParameter(k, r.low, r.high, r.integer) for k, r in exp.calibration.free.items()],
-            exp.counterfactual_path(), [*exp.set, *args.overrides], args.replications or exp.replications,
-            args.seed if args.seed is not None else exp.seed, exp.calibration.tolerance,
-        )
-        name = exp.name
-    else:
-        scenario = load_scenario(path, args.overrides)
-        cal = Calibration(
-            path, [parse_target(t) for t in args.target], [parse_free(f) for f in args.free],
-            args.counterfactual, list(args.overrides), args.replications or 10,
-            args.seed if args.seed is not None else scenario.run.seed,
-        )
-        name = scenario.name
-    out = args.out or Path("results") / f"{name}-calibrated"
-    if _occupied(out):
-        return EXIT_BAD_INPUT
-    say = None if args.quiet else (lambda text: print(f"  trying {text}", file=sys.stderr))
-    if not args.quiet:
-        print(f"Calibrating {len(cal.free)} parameter(s) to {len(cal.targets)} target(s), "
-              f"{cal.replications} replications an evaluation...", file=sys.stderr)
-    result = calibrate(cal, _backend(args), say)
-    out_file = out / "calibrated.toml"
-    write_atomic(out_file, calibrated_toml(result, out_file))
-    rows: list[list[Any]] = [["parameter", "fitted", "stderr", "ci_low", "ci_high", "low", "high"]]
-    for p in cal.free:
-        lo, hi = result.interval(p.key)
-        rows.append([p.key, result.values[p.key], result.stderr[p.key], lo, hi, p.low, p.high])
-    write_atomic(out / "parameters.csv", _csv(rows))
-    fit = [["target", "observed", "model_mean", "ci_low", "ci_high"]] + [
-        [t.metric, t.value, m, lo, hi] for t, m, lo, hi in result.fit]
-    write_atomic(out / "fit.csv", _csv(fit))
-    hist = [[p.key for p in cal.free] + [t.metric for t in cal.targets]] + [
-        [*(h[0][p.key] for p in cal.free), *h[1]] for h in result.history]
-    write_atomic(out / "evaluations.csv", _csv(hist))
-    print(_table([[p.key, f"{result.values[p.key]:.4g}",
-                   f"[{result.interval(p.key)[0]:.4g}, {result.interval(p.key)[1]:.4g}]",
-                   f"{p.low:g} to {p.high:g}"] for p in cal.free],
-                 ["parameter", "fitted", "95% interval", "range"]))
-    print()
-    print(_table([[t.metric, _fmt(t.value), _fmt(m), f"[{_fmt(lo)}, {_fmt(hi)}]"] for t, m, lo, hi in result.fit],
-                 ["target", "observed", "model", "95% CI"]))
-    print(f"{result.evaluations} evaluations; " + ("converged." if result.converged else result.message))
-    for p in cal.free:
-        if not math.isfinite(result.stderr[p.key]):
-            print(f"Note: the targets do not move {p.key} near its fitted value, so they do not pin it down "
-                  "(no interval): add a target it moves, or fix it with --set.")
-    print(f"Calibrated scenario written to {out_file} (extends {cal.scenario})")
-    return 0 if result.converged else EXIT_CHECK_FAILED
-
-
-def cmd_reproduce(args: argparse.Namespace) -> int:
-    from sim import plots
-    from sim.compare import compare
-    from sim.figures import comparison_figures
-    from sim.results import _csv, write_atomic, write_comparison
-    from sim.study import load_experiment
-
-    exp = load_experiment(args.experiment)
-    if not exp.published or not exp.counterfactual:
-        print(f"{args.experiment}: reproduce needs a counterfactual and a [published] table", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    from sim.scenario import load_scenario
-
-    scenario = exp.base_scenario()
-    cf = load_scenario(exp.counterfactual_path(), exp.set)  # type: ignore[arg-type]
-    out = args.out or Path("results") / exp.name
-    if _occupied(out):
-        return EXIT_BAD_INPUT
-    n = args.replications or exp.replications
-    started = datetime.now(timezone.utc)
-    bar = _progress(2 * n, args.quiet)
-    comparison = compare(cf, scenario, n, exp.seed, progress=bar.update, backend=_backend(args))
-    bar.close()
-    write_comparison(out, comparison, ["nhsim", *sys.argv[1:]], started, backend=args.backend)
-    rows: list[list[Any]] = [["figure", "published", "model_mean", "ci_low", "ci_high", "relative_error",
-                              "published_in_ci"]]
-    table, plot_rows = [], []
-    for figure, value in exp.published.items():
-        if figure.startswith("avoided."):
-            iv = comparison.avoided(figure[len("avoided."):])
-        else:
-            iv = comparison.scenario.interval(figure)
-        rel = (iv.mean - value) / value if value else math.nan
-        inside = iv.ci_low <= value <= iv.ci_high
-        rows.append([figure, value, iv.mean, iv.ci_low, iv.ci_high, rel, inside])
-        table.append([figure, _fmt(value), _fmt(iv.mean), f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]",
-                      f"{rel:+.1%}", "yes" if inside else "no"])
-        plot_rows.append((figure.replace("avoided.", "avoided: "), value, iv.mean, iv.ci_low, iv.ci_high))
-    write_atomic(out / "published.csv", _csv(rows))
-    if not args.no_plots and plots.available():
-        plots.plot_published(plot_rows, f"{exp.name}: published against model (a year)", out / "plots" / "published")
-        comparison_figures(comparison, out)
-    print(f"{exp.name}: {scenario.name} against {cf.name}, {n} paired replications, seed {exp.seed}")
-    print(_table(table, ["figure", "published", "model", "model 95% CI", "difference", "published in CI"]))
-    print(f"Results written to {out}/ (published.csv, comparison.csv, plots/)")
     return 0
 
 
@@ -590,6 +291,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_CHECK_FAILED if failed else 0
 
 
+from sim.cli_studies import cmd_calibrate, cmd_reproduce, cmd_search, cmd_sweep  # noqa: E402
+
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "search": cmd_search,
             "calibrate": cmd_calibrate, "reproduce": cmd_reproduce, "validate": cmd_validate, "schema": cmd_schema, "verify": cmd_verify}
 
@@ -605,10 +308,16 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_BAD_INPUT
+    if getattr(args, "scheduler", None) and getattr(args, "backend", "local") != "dask":
+        print("nhsim: --scheduler needs --backend dask", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         return COMMANDS[args.command](args)
     except ScenarioError as err:
         return _print_problems(err)
+    except Interrupted:
+        print("Interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BackendError as err:
         print(f"nhsim: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

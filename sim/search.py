@@ -115,7 +115,8 @@ def run_search(exp: Experiment, backend: Backend | None = None,
             continue  # even the most of the second capacity is not enough at this x
         while y > ylo and ev({kx: x, ky: y - 1}).holds:
             y -= 1
-        out.frontier.append({kx: x, ky: y})
+        if not out.frontier or y < out.frontier[-1][ky]:
+            out.frontier.append({kx: x, ky: y})  # more of the first capacity only where it saves some of the second
     return out
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.backends import Backend
+from sim.backends import Backend, BackendError
 from sim.experiment import Task, chunk_ranges, run_tasks
 from sim.results import _csv, write_atomic
 from sim.scenario.loader import load_scenario
@@ -118,6 +118,19 @@ def run_sweep(
     run_id = uuid.uuid4().hex[:12]
     sides = 2 if exp.counterfactual else 1
 
+    try:
+        _run_all(exp, out, backend, progress, on_total, result, scenarios, todo, run_id, sides)
+    except BackendError:
+        if not any((out / "points").glob("point-*.json")):
+            (out / "experiment.json").unlink(missing_ok=True)
+        raise
+    return result
+
+
+def _run_all(exp: Experiment, out: Path, backend: Backend, progress: Callable[[int], None] | None,
+             on_total: Callable[[int], None] | None, result: SweepResult,
+             scenarios: dict[tuple[int, str], Scenario], todo: list[int], run_id: str, sides: int) -> None:
+    points = result.points
     if exp.precision is None:
         n = exp.replications
         if on_total:
@@ -141,7 +154,6 @@ def run_sweep(
             active = [i for i in active if i not in result.replications and i not in result.failures]
             start += n
             n = min(pr.step, pr.max_replications - start)
-    return result
 
 
 def _precise(reps: list[Metrics], metrics: list[str], rel: float) -> bool:
@@ -193,11 +205,21 @@ def _write_point(out: Path, i: int, point: Point, reps: list[Metrics], seeds: li
     }) + "\n")
 
 
+def base_point(result: SweepResult) -> int | None:
+    """The point that is the base scenario itself (every varied key at its base value), if
+    the design has one and it completed: the reference of ``difference_from_base``."""
+    base = result.experiment.base_scenario()
+    for i in sorted(result.replications):
+        if all(base_value(base, k) == v for k, v in result.points[i].items()):
+            return i
+    return None
+
+
 def sweep_csv(result: SweepResult, confidence: float = 0.95) -> str:
     """Tidy table: one row per point × metric, with the varied values and the interval;
     and the paired difference from the base point (point 0) where it applies."""
     keys = list(result.experiment.vary)
-    base = 0 if result.experiment.compare_to_base and 0 in result.replications else None
+    base = base_point(result) if result.experiment.compare_to_base else None
     header = ["point", *keys, "metric", "mean", "std", "ci_low", "ci_high", "n"]
     if base is not None:
         header += ["difference_from_base", "difference_ci_low", "difference_ci_high"]

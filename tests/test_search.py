@@ -203,8 +203,15 @@ def test_two_capacity_frontier(frontier_search) -> None:
             assert not below.holds
             assert upper_bound(below.results.values("ed.arrivals")) > STANDARD
     for x in range(1, 5):
-        if x not in xs:  # left off the frontier only if even the most beds are not enough
-            assert not evaluated[(x, 12)].holds
+        if x not in xs:
+            # left off the frontier only if even the most beds are not enough, or if it
+            # saves no beds over a smaller staff already on the frontier (dominated)
+            smaller = [f[BEDS] for f in frontier if f[STAFF] < x]
+            if smaller:
+                assert evaluated[(x, min(smaller))].holds
+                assert min(smaller) == 2 or not evaluated[(x, min(smaller) - 1)].holds
+            else:
+                assert not evaluated[(x, 12)].holds
     assert 1 not in xs  # one clinician: too many give up waiting, whatever the beds
 
 

@@ -46,7 +46,7 @@ def experiment_data(**changes) -> dict:
         "seed": 7,
         "report": ["ambulance.conveyances", "admissions.total"],
         "design": {"kind": "grid"},
-        "vary": {STAFF: [1, 2, 3], BEDS: [5, 15]},
+        "vary": {STAFF: [1, 2, 3], BEDS: [10, 15]},  # point 0 is the base (1 clinician, 10 beds)
     }
     data.update(changes)
     return data
@@ -99,7 +99,7 @@ def test_sweep_csv_is_tidy(grid) -> None:
     rows = read_rows(text)
     exp = load_experiment(exp_path)
     points = design_points(exp, exp.base_scenario())
-    assert points == [{STAFF: s, BEDS: b} for s in (1, 2, 3) for b in (5, 15)]
+    assert points == [{STAFF: s, BEDS: b} for s in (1, 2, 3) for b in (10, 15)]
     files = points_of(out)
     assert sorted(files) == list(range(6))
     metrics = list(files[0]["replications"][0])
@@ -322,7 +322,7 @@ def precise(reps: list[dict[str, float]]) -> bool:
 
 
 def test_precision_mode_adds_replications_until_precise_or_the_cap(tmp_path) -> None:
-    exp_path = write_toml(tmp_path / "precise.toml", experiment_data(precision=PRECISION))
+    exp_path = write_toml(tmp_path / "precise.toml", experiment_data(precision=PRECISION, vary={STAFF: [1, 2, 3], BEDS: [5, 15]}))
     out1, out2 = tmp_path / "w1", tmp_path / "w2"
     assert sweep(exp_path, out1, "-w", "1") == 0
     assert sweep(exp_path, out2, "-w", "2") == 0

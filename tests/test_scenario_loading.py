@@ -18,44 +18,9 @@ from sim.scenario import Problem, Scenario, ScenarioError, load_scenario, parse_
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted((REPO_ROOT / "configs").rglob("*.toml"))
 
-# A small valid scenario in the shape of configs/teaching.toml (no name: it defaults
-# to the file's stem).
-BASE = """\
-description = "a small valid scenario for the tests"
+from conftest import SMALL_SCENARIO  # noqa: E402
 
-[run]
-days = 30
-warmup_days = 2
-replications = 2
-seed = 7
-
-[population]
-size = 20000
-cohorts = { young = 0.8, frail = 0.2 }
-
-[demand.referrals]
-to = "ucr"
-rate_per_1000 = { young = 2, frail = 40 }
-
-[services.ucr]
-kind = "community_response"
-staff = 2
-open_hours = "08-20"
-open_days = "mon-sun"
-visit_minutes = { dist = "lognormal", mean = 90, sd = 40 }
-target_hours = 2.0
-patience_hours = 6.0
-escalation = { ambulance = 0.5, ed = 0.5 }
-after_visit = { home = 0.7, ed = 0.3 }
-
-[services.ambulance]
-kind = "outcome"
-description = "a 999 call"
-
-[services.ed]
-kind = "outcome"
-description = "an ED attendance"
-"""
+BASE = SMALL_SCENARIO
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ class CommunityResponseTeam(StaffedQueue):
     """One team: visits, the response target, escalation and onward routes."""
 
     kind = "community_response"
+    start_event = "visit_start"
 
     def __init__(
         self, env: simpy.Environment, name: str, spec: CommunityResponse, streams: Streams, clock: Clock,
@@ -87,12 +88,6 @@ class CommunityResponseTeam(StaffedQueue):
         if self._log is not None:
             self._log(now, patient.id, self.name, "referred", "")
         self.enqueue(entry, now)
-
-    def started(self, entry: tuple[Any, ...], wait: float, now: float) -> None:
-        if wait <= self.target:
-            self.within_target += 1
-        if self._log is not None:
-            self._log(now, entry[2].id, self.name, "visit_start", f"{wait:.6f}")
 
     def finished(self, entry: tuple[Any, ...], now: float) -> None:
         dest = entry[4]

@@ -8,12 +8,14 @@ into the named metrics.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import Timeout
 
 from sim.calendar import Clock
 from sim.demand import arrival_times, cohort_mix, hourly_rates
@@ -63,30 +65,39 @@ class Tally:
 class _DemandStream:
     """Feeds one source's pre-generated arrivals to its first service, one event each."""
 
-    __slots__ = ("env", "times", "cohorts", "target", "index", "engine", "_i", "name", "measured")
+    __slots__ = ("env", "times", "cohorts", "target", "index", "_ids", "_i", "_n", "name", "_i0")
 
-    def __init__(self, env, name, index, times, cohorts, target, engine) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, env, name, index, times, cohorts, target, ids) -> None:  # type: ignore[no-untyped-def]
         self.env = env
         self.name = name
         self.index = index
         self.times = times
         self.cohorts = cohorts
         self.target = target
-        self.engine = engine
+        self._ids = ids
         self._i = 0
-        self.measured = 0
+        self._n = len(times)
+        self._i0 = 0
+
+    @property
+    def measured(self) -> int:
+        """Arrivals since the end of the warm-up."""
+        return self._i - self._i0
+
+    def reset(self) -> None:
+        self._i0 = self._i
 
     def start(self) -> None:
         if self.times:
-            self.env.timeout(self.times[0]).callbacks.append(self._arrive)
+            Timeout(self.env, self.times[0]).callbacks.append(self._arrive)
 
     def _arrive(self, ev: simpy.Event) -> None:
         i = self._i
-        self._i = i + 1
-        self.measured += 1
-        self.target(Patient(self.engine.next_id(), self.cohorts[i], self.index, self.name))
-        if i + 1 < len(self.times):
-            self.env.timeout(self.times[i + 1] - self.env.now).callbacks.append(self._arrive)
+        self._i = j = i + 1
+        self.target(Patient(next(self._ids), self.cohorts[i], self.index, self.name))
+        if j < self._n:
+            env = self.env
+            Timeout(env, self.times[j] - env.now).callbacks.append(self._arrive)
 
 
 def _residual_stays(draw: Callable[[np.random.Generator, int], np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:
@@ -120,7 +131,7 @@ class _Engine:
         self.streams = streams
         self.clock = clock = Clock.from_days(scenario.run.warmup_days, scenario.run.days)
         self.cohorts = list(scenario.population.cohorts)
-        self._ids = 0
+        self._ids = itertools.count(1)
         self.exit = Exit()
         self.services: dict[str, Any] = {}
         for name, spec in scenario.services.items():
@@ -158,7 +169,7 @@ class _Engine:
             _, mix, _ = cohort_mix(src, scenario.population)
             cohorts = streams.generator(f"demand.{name}.cohort").choice(len(mix), size=len(times), p=mix)
             self.sources.append(
-                _DemandStream(env, name, index, times.tolist(), cohorts.tolist(), self.entry_point(src.to, "demand"), self)
+                _DemandStream(env, name, index, times.tolist(), cohorts.tolist(), self.entry_point(src.to, "demand"), self._ids)
             )
 
     def _expect_ed_routes(self, scenario: Scenario) -> None:
@@ -182,8 +193,7 @@ class _Engine:
                 svc.expect_routes(sorted(senders.get(name, ())))
 
     def next_id(self) -> int:
-        self._ids += 1
-        return self._ids
+        return next(self._ids)
 
     # -- wiring --------------------------------------------------------------------
     def entry_point(self, name: str, sender: str) -> Callable[[Patient], None]:
@@ -251,7 +261,7 @@ class _Engine:
         for svc in self.services.values():
             svc.reset(now)
         for src in self.sources:
-            src.measured = 0
+            src.reset()
 
     def _snapshot(self, ev: simpy.Event | None = None) -> None:
         assert self.trace is not None
@@ -275,7 +285,7 @@ class _Engine:
             self._reset()
         horizon = self.clock.horizon_hours
         self.env.run(until=horizon)
-        tally = Tally(self.clock, patients=self._ids, exited=self.exit.total)
+        tally = Tally(self.clock, patients=next(self._ids) - 1, exited=self.exit.total)
         for name, svc in self.services.items():
             tally.kinds[name] = svc.kind
             tally.services[name] = svc.finish(float(horizon))

@@ -33,6 +33,7 @@ class Crew(Protocol):
 
 class Hub(StaffedQueue):
     kind = "hub"
+    start_event = "hub_answered"
 
     def __init__(
         self, env: simpy.Environment, name: str, spec: ClinicalHub, streams: Streams, clock: Clock,
@@ -82,10 +83,6 @@ class Hub(StaffedQueue):
         if self._log is not None:
             self._log(now, patient.id, self.name, "hub_call", "")
         self.enqueue(entry, now)
-
-    def started(self, entry: tuple[Any, ...], wait: float, now: float) -> None:
-        if self._log is not None:
-            self._log(now, entry[2].id, self.name, "hub_answered", f"{wait:.6f}")
 
     def finished(self, entry: tuple[Any, ...], now: float) -> None:
         patient, crew = entry[2], entry[6]

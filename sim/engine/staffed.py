@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import simpy
+from simpy.events import Timeout
 
 from sim.calendar import Clock
 from sim.engine.patient import Patient
@@ -56,9 +57,12 @@ class StaffedQueue:
         self._route: Callable[[str], Callable[[Patient], None]] | None = None
         self.reset(0.0)
 
+    target = INF
+    """Waits up to this many hours count in ``within_target``."""
+    start_event = "started"
+    """The event-log name of the start of work."""
+
     # -- subclass hooks ------------------------------------------------------
-    def started(self, entry: tuple[Any, ...], wait: float, now: float) -> None:
-        """Work on ``entry`` began after ``wait`` hours."""
 
     def finished(self, entry: tuple[Any, ...], now: float) -> None:
         """Work on ``entry`` ended."""
@@ -126,18 +130,34 @@ class StaffedQueue:
                 self._arm(entry[0] - now)
 
     def _start(self, entry: tuple[Any, ...], now: float) -> None:
-        self._advance(now)
-        self.busy += 1
+        # the accumulators are advanced inline: this is the hottest path of the engine
+        busy = self.busy
+        dt = now - self.t_mark
+        if dt > 0.0:
+            self.busy_area += busy * dt
+            if busy > self.on_shift:
+                self.overtime_area += (busy - self.on_shift) * dt
+            self.t_mark = now
+        self.busy = busy + 1
         wait = now - entry[1]
         self.started_count += 1
         self.wait_sum += wait
-        self.started(entry, wait, now)
-        self.env.timeout(entry[3], entry).callbacks.append(self._end)
+        if wait <= self.target:
+            self.within_target += 1
+        if self._log is not None:
+            self._log(now, entry[2].id, self.name, self.start_event, f"{wait:.6f}")
+        Timeout(self.env, entry[3], entry).callbacks.append(self._end)
 
     def _end(self, ev: simpy.Event) -> None:
         now = self.env.now
-        self._advance(now)
-        self.busy -= 1
+        busy = self.busy
+        dt = now - self.t_mark
+        if dt > 0.0:
+            self.busy_area += busy * dt
+            if busy > self.on_shift:
+                self.overtime_area += (busy - self.on_shift) * dt
+            self.t_mark = now
+        self.busy = busy - 1
         self.finished(ev.value, now)
         if self.queue:
             # a shift change at this same instant applies before anyone new starts

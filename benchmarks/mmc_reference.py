@@ -72,14 +72,12 @@ def nhsim_engine(n: int = N, seed: int = 1, waits: list[float] | None = None, sc
     from sim.engine import run_replication
 
     scenario = scenario if scenario is not None else nhsim_scenario(n)
-    log = None
-    if waits is not None:
-        def log(t: float, pid: int, service: str, event: str, detail: str) -> None:
-            if event == "visit_start":
-                waits.append(float(detail))
+    def record(t: float, pid: int, service: str, event: str, detail: str) -> None:
+        if event == "visit_start":
+            waits.append(float(detail))  # type: ignore[union-attr]
 
     t0 = time.perf_counter()
-    tally = run_replication(scenario, seed, log)
+    tally = run_replication(scenario, seed, record if waits is not None else None)
     seconds = time.perf_counter() - t0
     ucr = tally.services["ucr"]
     seen = ucr["seen"]

@@ -17,9 +17,11 @@ compared:
    and cost per patient relative to ``neighbourhood_50k``. Peak RSS comes from a fresh
    subprocess per scenario (its own ``wait4`` resource usage), so peaks do not mix.
    ``nhsim run ... --event-log`` is measured in subprocesses with and without the log.
-3. **Replications in parallel** — 16 replications of ``neighbourhood_50k`` with 1 and
-   2 local workers and with the Dask backend on a 2-worker ``LocalCluster``; every
-   wall time includes starting (and closing) the pool or cluster.
+3. **Replications in parallel** — in a fresh process, 16 replications of
+   ``neighbourhood_50k`` with 1 and 2 local workers and with the Dask backend on a
+   2-worker ``LocalCluster``; these wall times include starting (and closing) the pool
+   or cluster. Also timed: Dask on a cluster started just before (untimed), and how
+   much more work two CPU-bound processes get through than one on this machine.
 4. **Start-up** — ``nhsim run configs/teaching.toml --replications 1 ...`` as a
    subprocess, median of 5 wall times.
 
@@ -81,6 +83,23 @@ def _load() -> list[float]:
         return []
 
 
+def _cpu_jiffies() -> list[int]:
+    try:
+        return [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return []
+
+
+def _machine_cpu(before: list[int], after: list[int]) -> dict[str, float]:
+    """Share of the machine's CPU time (all CPUs) that was busy, and stolen by the host."""
+    if not before or not after:
+        return {}
+    d = [b - a for a, b in zip(before, after)]
+    total = sum(d[:8]) or 1
+    idle = d[3] + d[4]
+    return {"busy_fraction": round(1 - idle / total, 3), "steal_fraction": round(d[7] / total, 3) if len(d) > 7 else 0.0}
+
+
 def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -129,6 +148,7 @@ def machine_info() -> dict[str, Any]:
         "versions": {d: version(d) for d in ("nhsim", "simpy", "numpy", "scipy", "pydantic", "ciw", "dask", "distributed")},
         "git_commit": git("rev-parse", "--short", "HEAD"),
         "git_sim_modified": bool(git("status", "--porcelain", "--", "sim")),
+        "engine_sha256": _engine_digest(),
     }
 
 
@@ -153,6 +173,16 @@ with open(sys.argv[1], "w") as fh:
     json.dump({"wall_s": wall, "maxrss_kib": ru.ru_maxrss, "cpu_s": ru.ru_utime + ru.ru_stime, "exit": code}, fh)
 sys.exit(code)
 """
+
+
+def _engine_digest() -> str:
+    """A digest of the code measured (sim/engine/*.py and sim/streams.py): which engine ran."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "sim" / "engine").glob("*.py")) + [ROOT / "sim" / "streams.py"]:
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def measured_subprocess(cmd: list[str], cwd: Path = ROOT) -> dict[str, Any]:
@@ -389,35 +419,45 @@ def bench_parallel(replications: int, rounds: int) -> dict[str, Any]:
         "local_1": Backend("local", 1),
         "local_2": Backend("local", 2),
         "dask_2": Backend("dask", 2),
+        "dask_2_running": None,  # a LocalCluster started (untimed) just before, closed just after
     }
-    # and a cluster already running (started once, outside the timings): Dask's cost
-    # without its start-up
-    from dask.distributed import LocalCluster
+    import importlib
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-    configs["dask_2_running"] = Backend("dask", 2, scheduler=cluster.scheduler_address)
+    from dask.distributed import Client, LocalCluster
+
     reference_values: str | None = None
     secs: dict[str, list[float]] = {k: [] for k in configs}
     load_before = _load()
     for r in range(rounds):
         order = list(configs)[r % len(configs):] + list(configs)[: r % len(configs)]
         for key in order:
+            cluster = None
+            backend = configs[key]
+            if backend is None:
+                # no cluster left running in the background of the other measurements
+                cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+                with Client(cluster) as client:  # workers that have imported nhsim, as a standing cluster has
+                    client.run(importlib.import_module, "sim.experiment")
+                backend = Backend("dask", 2, scheduler=cluster.scheduler_address)
             gc.collect()
             t0 = time.perf_counter()
-            res = run(scenario, replications, seed, backend=configs[key])
+            res = run(scenario, replications, seed, backend=backend)
             secs[key].append(time.perf_counter() - t0)
+            if cluster is not None:
+                cluster.close()
             values = json.dumps(res.replications, sort_keys=True)
             if reference_values is None:
                 reference_values = values
             elif values != reference_values:
                 raise RuntimeError(f"{key}: results differ from the other backends")
         _log(f"  parallel round {r + 1}/{rounds}: " + ", ".join(f"{k} {secs[k][-1]:.2f} s" for k in configs))
-    cluster.close()
+    capacity = machine_parallel_capacity(rounds)
+    _log(f"  two CPU-bound processes at once get through {capacity['capacity_median']:.2f}x the work of one")
     # Dask's start-up alone: open and close a 2-worker LocalCluster
     startup, shutdown = [], []
     for _ in range(max(1, min(rounds, 3))):
         t0 = time.perf_counter()
-        session = configs["dask_2"].open()
+        session = Backend("dask", 2).open()
         t1 = time.perf_counter()
         session.close()
         startup.append(t1 - t0)
@@ -432,8 +472,8 @@ def bench_parallel(replications: int, rounds: int) -> dict[str, Any]:
         "rounds": rounds,
         "seed": seed,
         "note": "local_1 runs in this process; local_2 and dask_2 include starting and closing the pool or "
-                "LocalCluster; dask_2_running uses a 2-worker LocalCluster started once beforehand (connecting a "
-                "client is timed)",
+                "LocalCluster; dask_2_running uses a 2-worker LocalCluster started, with nhsim imported in its "
+                "workers, just before the timing (not timed; connecting a client to it is timed) and closed after it",
         "seconds": secs,
         "seconds_median": {k: _median(v) for k, v in secs.items()},
         "speedup_2_workers_per_round": speedup,
@@ -443,11 +483,52 @@ def bench_parallel(replications: int, rounds: int) -> dict[str, Any]:
         "dask_running_over_local_2_per_round": running_ratio,
         "dask_running_over_local_2_median": _median(running_ratio),
         "dask_cluster_start_s_median": _median(startup),
+        "machine_parallel_capacity": capacity,
         "dask_cluster_close_s_median": _median(shutdown),
         "results_identical_across_backends": True,
         "loadavg_before": load_before,
         "loadavg_after": load_after,
     }
+
+
+def _spin(n: int = 12_000_000) -> float:
+    """A pure-Python loop; returns its own wall time."""
+    t0 = time.perf_counter()
+    x = 0
+    for i in range(n):
+        x += i & 7
+    return time.perf_counter() - t0
+
+
+def machine_parallel_capacity(rounds: int) -> dict[str, Any]:
+    """How much faster two CPU-bound processes get through work than one, on this machine:
+    2 × (time of one loop alone) / (time of each of two loops run at once). 2.0 on two
+    idle, independent cores; less when the two CPUs share a core or the host is busy."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    alone, both = [], []
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_spin, [10_000, 10_000]))  # workers started
+        for _ in range(rounds):
+            alone.append(pool.submit(_spin).result())
+            both.append(statistics.fmean(pool.map(_spin, [12_000_000, 12_000_000])))
+    capacity = [2 * a / b for a, b in zip(alone, both)]
+    return {"alone_s": alone, "both_s": both, "capacity_per_round": capacity, "capacity_median": _median(capacity)}
+
+
+SECTIONS = {"parallel": bench_parallel}
+
+
+def fresh_process_section(name: str, *numbers: int) -> dict[str, Any]:
+    """Run a section in a fresh interpreter, as a user's ``nhsim run`` would: worker
+    processes forked from this one would inherit its large heap (every earlier
+    benchmark's objects), and copying it page by page would slow them down."""
+    spec = ":".join([name, *map(str, numbers)])
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--section", spec],
+                          cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"section {name} failed ({proc.returncode})")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 # ---------------------------------------------------------------------------- 4. start-up
@@ -538,6 +619,10 @@ def markdown(results: dict[str, Any]) -> str:
                  f"Dask {m['versions']['dask']}; {results['date']}")
     lines.append(f"Command: `{results['command']}`; load average (1, 5, 15 min) {results.get('loadavg_start')} "
                  f"at the start, {results.get('loadavg_end')} at the end")
+    busy = {k: results[k]["machine_cpu"] for k in ("mmc", "scenarios", "parallel") if results.get(k, {}).get("machine_cpu")}
+    if busy:
+        lines.append("Share of the machine's CPU busy (stolen by the host) during each part: " + ", ".join(
+            f"{k} {v['busy_fraction']:.0%} ({v['steal_fraction']:.1%})" for k, v in busy.items()))
     if "mmc" in results:
         mm = results["mmc"]
         w = mm["workload"]
@@ -572,11 +657,14 @@ def markdown(results: dict[str, Any]) -> str:
         p = results["parallel"]
         lines += ["", f"{p['replications']} replications of {p['scenario']} ({p['rounds']} rounds round robin; "
                   f"times include starting the pool or cluster, except `dask_2_running`; starting a 2-worker "
-                  f"LocalCluster alone takes {p['dask_cluster_start_s_median']:.2f} s)", "",
-                  "| backend | wall s (median) | speed-up vs 1 worker (ratio of medians) |", "|---|---:|---:|"]
-        base = p["seconds_median"]["local_1"]
+                  f"LocalCluster alone takes {p['dask_cluster_start_s_median']:.2f} s; two CPU-bound processes at "
+                  f"once get through {p['machine_parallel_capacity']['capacity_median']:.2f}× the work of one on this "
+                  f"machine)", "",
+                  "| backend | wall s (median) | speed-up vs 1 worker (median of rounds) |", "|---|---:|---:|"]
+        base = p["seconds"]["local_1"]
         for k, v in p["seconds_median"].items():
-            lines.append(f"| {k} | {_f(v)} | {_f(base / v)} |")
+            up = _median([a / b for a, b in zip(base, p["seconds"][k])])
+            lines.append(f"| {k} | {_f(v)} | {_f(up)} |")
     if "startup" in results:
         s = results["startup"]
         lines += ["", f"Start-up: `{s['command']}`: median {s['wall_s_median']:.2f} s of {len(s['wall_s'])} "
@@ -609,10 +697,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated sections to run (default: all)")
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
                         help="first wait up to SECONDS for the 1-minute load average to fall below 0.5")
+    parser.add_argument("--report", type=Path, metavar="JSON", help="only print the tables of an earlier results file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--section", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child_replication(args.child)
+        return 0
+    if args.report:
+        print(markdown(json.loads(args.report.read_text())))
+        return 0
+    if args.section:
+        name, *numbers = args.section.split(":")
+        print(json.dumps(SECTIONS[name](*map(int, numbers))))
         return 0
 
     if args.wait_quiet > 0:
@@ -633,16 +730,22 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     if "mmc" in sections:
         _log("M/M/c: nhsim, idiomatic SimPy, Ciw, heapq loop")
+        j0 = _cpu_jiffies()
         results["mmc"] = bench_mmc(customers, rounds)
+        results["mmc"]["machine_cpu"] = _machine_cpu(j0, _cpu_jiffies())
     if "scenarios" in sections:
         _log("Scenarios: one replication-year each")
+        j0 = _cpu_jiffies()
         results["scenarios"] = bench_scenarios(1 if args.quick else rounds)
+        results["scenarios"]["machine_cpu"] = _machine_cpu(j0, _cpu_jiffies())
     if "event_log" in sections:
         _log("Event log: peak RSS with and without --event-log")
         results["event_log"] = bench_event_log()
     if "parallel" in sections:
-        _log("Replications in parallel: 1 and 2 local workers, Dask LocalCluster")
-        results["parallel"] = bench_parallel(16, 1 if args.quick else 5)
+        _log("Replications in parallel: 1 and 2 local workers, Dask LocalCluster (in a fresh process)")
+        j0 = _cpu_jiffies()
+        results["parallel"] = fresh_process_section("parallel", 16, 1 if args.quick else 5)
+        results["parallel"]["machine_cpu"] = _machine_cpu(j0, _cpu_jiffies())
     if "startup" in sections:
         _log("Start-up")
         results["startup"] = bench_startup(5)

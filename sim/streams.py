@@ -94,28 +94,14 @@ class BlockSampler:
         return self._buf[i]
 
 
-class ChoiceSampler:
-    """Hands out category indices (0..k-1) with fixed probabilities, drawn in blocks."""
+class ChoiceSampler(BlockSampler):
+    """Hands out category indices (0..k-1) with fixed probabilities, drawn in blocks
+    (a block of uniforms mapped through the cumulative probabilities)."""
 
-    __slots__ = ("_rng", "_cum", "_buf", "_i")
+    __slots__ = ()
 
     def __init__(self, rng: np.random.Generator, probabilities: Sequence[float]) -> None:
         p = np.asarray(probabilities, dtype=float)
-        self._rng = rng
-        self._cum = np.cumsum(p / p.sum())
-        self._cum[-1] = 1.0
-        self._buf: list[int] = []
-        self._i = 0
-
-    def _refill(self) -> None:
-        u = self._rng.random(BLOCK)
-        self._buf = np.searchsorted(self._cum, u, side="right").tolist()
-        self._i = 0
-
-    def __call__(self) -> int:
-        i = self._i
-        if i >= len(self._buf):
-            self._refill()
-            i = 0
-        self._i = i + 1
-        return self._buf[i]
+        cum = np.cumsum(p / p.sum())
+        cum[-1] = 1.0
+        super().__init__(rng, lambda g, n: np.searchsorted(cum, g.random(n), side="right"))

@@ -104,6 +104,8 @@ def _acute(name: str, t: dict[str, Any], per_year: float, out: Out, hours: float
     out[f"{name}.short_stays"] = t["short_stays"] * per_year
     out[f"{name}.bed_days"] = t["bed_hours"] / 24.0 * per_year
     out[f"{name}.delayed_discharge_days"] = t["delayed_hours"] / 24.0 * per_year
+    out[f"{name}.arranging_days"] = t["arranging_hours"] / 24.0 * per_year
+    out[f"{name}.step_down_wait_days"] = (t["delayed_hours"] - t["arranging_hours"]) / 24.0 * per_year
     out[f"{name}.mean_occupancy"] = mean_occupancy
     if t["beds"] is not None:
         out[f"{name}.occupancy"] = _ratio(mean_occupancy, t["beds"])
@@ -164,6 +166,7 @@ def compute_metrics(tally: Tally) -> dict[str, float]:
         out["admissions.short_stay"] = _sum(out, tally, "acute", "short_stays")
         out["acute.bed_days"] = _sum(out, tally, "acute", "bed_days")
         out["acute.delayed_discharge_days"] = _sum(out, tally, "acute", "delayed_discharge_days")
+        out["acute.step_down_wait_days"] = _sum(out, tally, "acute", "step_down_wait_days")
     if tally.costs:
         total = 0.0
         for item, unit in tally.costs.items():

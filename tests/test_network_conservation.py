@@ -356,6 +356,7 @@ def test_unlimited_step_down_pools_mean_no_delayed_discharges() -> None:
     pools = [n for n, s in data["services"].items() if s["kind"] in BED_POOLS]
     for name in pools:
         del data["services"][name]["beds"]
+    data["services"]["acute"]["discharge_delay_days"] = {}  # no time to arrange a discharge either
     scenario = scenario_from_dict(data)
     tally = run(scenario)
     for name in pools:
@@ -368,9 +369,9 @@ def test_unlimited_step_down_pools_mean_no_delayed_discharges() -> None:
     check_flows(scenario, tally)
     check_warmup_0_balances(scenario, tally)
 
-    # the same pool with beds: some step-downs do wait (so the check above could fail)
-    limited = run(load_scenario(NEIGHBOURHOOD, WARMUP_0))
-    assert limited.services["acute"]["delayed_hours"] > 0.0
+    # the same pools with beds: some step-downs do wait (so the check above could fail)
+    limited = run(load_scenario(NEIGHBOURHOOD, WARMUP_0)).services["acute"]
+    assert limited["delayed_hours"] > limited["arranging_hours"] > 0.0
 
 
 def test_discharge_home_only_means_no_step_downs() -> None:
@@ -378,6 +379,8 @@ def test_discharge_home_only_means_no_step_downs() -> None:
     data["run"]["warmup_days"] = 0
     services = data["services"]
     services["acute"]["discharge"] = {"home": 1.0}
+    delays = services["acute"]["discharge_delay_days"]
+    services["acute"]["discharge_delay_days"] = {"home": delays["home"]}
     # ic_beds and care_home are reached only by step-down: without it they are unreachable
     del services["ic_beds"], services["care_home"]
     del services["ed"]["admission_by_route"]["ic_beds"]
@@ -390,7 +393,8 @@ def test_discharge_home_only_means_no_step_downs() -> None:
         t = tally.services[name]
         assert t["step_downs"] == 0 and t["waited"] == 0, name
         assert t["admissions"] == t["step_ups"] - t["blocked"], name
-    assert acute["delayed_hours"] == 0.0
+    # the only delay is arranging a discharge home: no one waits for a step-down service
+    assert acute["delayed_hours"] == acute["arranging_hours"] > 0.0
     assert tally.patients == tally.exited + tally.in_system_end
     check_flows(scenario, tally)
     check_warmup_0_balances(scenario, tally)

@@ -2,9 +2,11 @@
 
 The ED decides who is admitted (by cohort and by the route the patient came by)
 and costs no event. Acute beds hold each admission for its length of stay (one
-event); short stays are drawn with their own probability. At discharge a patient
-stepping down to a full service stays in the acute bed (a delayed discharge) until
-that service takes them. With finite beds, admitted patients wait in the ED (board).
+event); short stays are drawn with their own probability. A patient ready to leave
+on a pathway with a discharge delay stays in the bed while the discharge is arranged
+(one more event); then a patient stepping down to a full service stays in the bed
+until that service takes them. Both are delayed discharge days. With finite beds,
+admitted patients wait in the ED (board).
 """
 
 from __future__ import annotations
@@ -123,9 +125,15 @@ class AcuteService:
         self.dest_names = list(spec.discharge)
         self._discharge = streams.choice(f"{name}.discharge", list(spec.discharge.values()))
         self._spec_discharge = list(spec.discharge.values())
+        self._arranging = [
+            streams.sampler(f"{name}.discharge_delay.{dest}", spec.discharge_delay_days[dest].sample, 24.0)
+            if dest in spec.discharge_delay_days else None
+            for dest in self.dest_names
+        ]
         self._targets: list[Callable[[Patient], bool]] = []
         self.occupied = 0
         self.delayed = 0
+        self.arranging = 0
         self.boarding: deque[tuple[float, Patient, float, int]] = deque()
         self.reset(0.0)
 
@@ -146,6 +154,7 @@ class AcuteService:
         self.discharged = [0] * len(getattr(self, "dest_names", ()))
         self.bed_area = 0.0
         self.delayed_area = 0.0
+        self.arranging_area = 0.0
         self.in_system_start = self.holding
 
     @property
@@ -157,6 +166,7 @@ class AcuteService:
         if dt > 0.0:
             self.bed_area += self.occupied * dt
             self.delayed_area += self.delayed * dt
+            self.arranging_area += self.arranging * dt
             self.t_mark = now
 
     def finish(self, now: float) -> dict[str, Any]:
@@ -167,6 +177,7 @@ class AcuteService:
             "los_sum_hours": self.los_sum,
             "bed_hours": self.bed_area,
             "delayed_hours": self.delayed_area,
+            "arranging_hours": self.arranging_area,
             "boarded": self.boarded,
             "boarding_hours": self.boarding_sum,
             "discharged": dict(zip(self.dest_names, self.discharged)),
@@ -222,8 +233,31 @@ class AcuteService:
         entry = ev.value
         now = self.env.now
         dest = entry[3]
+        arranging = self._arranging[dest]
+        if arranging is not None:
+            delay = arranging()
+            if delay > 0.0:
+                if self._log is not None:
+                    self._log(now, entry[1].id, self.name, "arranging_discharge", self.dest_names[dest])
+                self._advance(now)
+                self.delayed += 1
+                self.arranging += 1
+                self.env.timeout(delay, entry).callbacks.append(self._arranged)
+                return
+        self._leave(entry[1], dest, now)
+
+    def _arranged(self, ev: simpy.Event) -> None:
+        """The discharge is arranged: the patient leaves, or waits for a full step-down service."""
+        now = self.env.now
+        self._advance(now)
+        self.delayed -= 1
+        self.arranging -= 1
+        entry = ev.value
+        self._leave(entry[1], entry[3], now)
+
+    def _leave(self, patient: Patient, dest: int, now: float) -> None:
+        """The patient leaves for pathway ``dest`` (or waits in the bed while it is full)."""
         self.discharged[dest] += 1
-        patient = entry[1]
         if self._log is not None:
             self._log(now, patient.id, self.name, "ready_for_discharge", self.dest_names[dest])
         patient.via = self.name

@@ -159,8 +159,12 @@ def check_scenario(
                     add(base + ("admission_by_route", route), unknown(route, sorted(route_names), "service or demand source"))
                 if isinstance(prob, dict):
                     check_cohorts(base + ("admission_by_route", route), prob, complete=True)
-        if isinstance(svc, AcuteBeds) and isinstance(svc.short_stay_probability, dict):
-            check_cohorts(base + ("short_stay_probability",), svc.short_stay_probability, complete=True)
+        if isinstance(svc, AcuteBeds):
+            if isinstance(svc.short_stay_probability, dict):
+                check_cohorts(base + ("short_stay_probability",), svc.short_stay_probability, complete=True)
+            for pathway in svc.discharge_delay_days:
+                if pathway not in svc.discharge:
+                    add(base + ("discharge_delay_days", pathway), unknown(pathway, list(svc.discharge), "discharge pathway"))
         by_source = [("admission_by_source", getattr(svc, "admission_by_source", {})),
                      ("short_stay_by_source", getattr(svc, "short_stay_by_source", {}))]
         for key, table in by_source:

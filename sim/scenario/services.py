@@ -182,8 +182,9 @@ class AcuteBeds(Frozen):
     """Acute hospital beds. Admissions are short stays (0–1 day) with
     ``short_stay_probability``, otherwise stay ``los_days``; at discharge the patient
     goes by ``discharge`` (home, or step-down to intermediate care or a virtual ward,
-    waiting in the bed while that service is full). With finite ``beds``, patients wait
-    (board) in the ED for a bed."""
+    waiting in the bed while that service is full), after the pathway's
+    ``discharge_delay_days`` if it has one. With finite ``beds``, patients wait (board)
+    in the ED for a bed."""
 
     kind: Literal["acute"]
     beds: int | None = Field(None, ge=0, description="beds (none: unlimited)")
@@ -205,6 +206,12 @@ class AcuteBeds(Frozen):
     discharge: Split = Field(
         default_factory=lambda: {HOME: 1.0},
         description="discharge pathways: home (P0) or step-down services (P1–P3)",
+    )
+    discharge_delay_days: dict[str, Distribution] = Field(
+        default_factory=dict,
+        description="for a discharge pathway, days from ready to leave until the discharge is arranged "
+        "(assessment, a care package or placement, transport): the patient stays in the bed, a delayed "
+        "discharge; any wait for a full step-down service comes after",
     )
     initial_occupancy: int = Field(0, ge=0, description="patients already in at the start of the run")
 

@@ -9,13 +9,14 @@ service's capacity does not shift any other draw.
 
 Draws are made in blocks (a NumPy call per few thousand values) and handed out one
 at a time by :class:`BlockSampler` and :class:`ChoiceSampler`; the hot path of the
-engine costs a list index, not a NumPy call.
+engine costs a generator step, not a NumPy call.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -52,19 +53,27 @@ class Streams:
 
     def sampler(
         self, name: str, draw: Callable[[np.random.Generator, int], np.ndarray], scale: float = 1.0
-    ) -> "BlockSampler":
+    ) -> Callable[[], float]:
         """A one-at-a-time sampler over ``draw`` on stream ``name``, values times ``scale``."""
-        return BlockSampler(self.generator(name), draw, scale)
+        return BlockSampler(self.generator(name), draw, scale).next
 
-    def choice(self, name: str, probabilities: Sequence[float]) -> "ChoiceSampler":
-        """A sampler of indices with the given probabilities, on stream ``name``."""
-        return ChoiceSampler(self.generator(name), probabilities)
+    def choice(self, name: str, probabilities: Sequence[float]) -> Callable[[], int]:
+        """A sampler of indices with the given probabilities, on stream ``name``. With one
+        choice it is a constant and draws nothing (the index could only be 0)."""
+        if len(probabilities) == 1:
+            return itertools.repeat(0).__next__
+        return ChoiceSampler(self.generator(name), probabilities).next  # type: ignore[return-value]
 
 
 class BlockSampler:
-    """Hands out values one at a time from blocks drawn in one NumPy call."""
+    """Hands out values one at a time from blocks drawn in one NumPy call.
 
-    __slots__ = ("_rng", "_draw", "_scale", "_buf", "_i")
+    ``next`` is the fastest way to take a value: the ``__next__`` of a generator that
+    walks each block (about 60 ns a value, against twice that for a method that keeps
+    its own index). :meth:`Streams.sampler` hands out ``next`` itself.
+    """
+
+    __slots__ = ("_rng", "_draw", "_scale", "next")
 
     def __init__(
         self,
@@ -75,23 +84,21 @@ class BlockSampler:
         self._rng = rng
         self._draw = draw
         self._scale = scale
-        self._buf: list[float] = []
-        self._i = 0
+        self.next: Callable[[], float] = self._values().__next__
 
-    def _refill(self) -> None:
+    def _refill(self) -> list[float]:
+        """The next block of values."""
         block = self._draw(self._rng, BLOCK)
         if self._scale != 1.0:
             block = block * self._scale
-        self._buf = block.tolist()
-        self._i = 0
+        return block.tolist()  # type: ignore[no-any-return]
+
+    def _values(self) -> Iterator[float]:
+        while True:
+            yield from self._refill()
 
     def __call__(self) -> float:
-        i = self._i
-        if i >= len(self._buf):
-            self._refill()
-            i = 0
-        self._i = i + 1
-        return self._buf[i]
+        return self.next()
 
 
 class ChoiceSampler(BlockSampler):

@@ -9,6 +9,7 @@ random numbers).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -43,7 +44,10 @@ class CommunityResponseTeam(StaffedQueue):
         self._after = streams.choice(f"{name}.after_visit", list(spec.after_visit.values()))
         esc = spec.escalation or {}
         self.escalation_names = list(esc)
-        self._escalate_to = streams.choice(f"{name}.escalation", list(esc.values())) if esc else None
+        # no escalation route (no patience): -1, drawing nothing
+        self._escalate_to = (
+            streams.choice(f"{name}.escalation", list(esc.values())) if esc else itertools.repeat(-1).__next__
+        )
         self._after_targets: list[Callable[[Patient], None]] = []
         self._esc_targets: list[Callable[[Patient], None]] = []
         self.outcomes = [0] * len(self.after_names)
@@ -77,17 +81,14 @@ class CommunityResponseTeam(StaffedQueue):
     def refer(self, patient: Patient) -> None:
         """A referral arrives: visit now if someone is free, otherwise queue."""
         now = self.env.now
-        entry = (
-            now + self.patience,
-            now,
-            patient,
-            self._visit(),
-            self._after(),
-            self._escalate_to() if self._escalate_to is not None else -1,
-        )
+        entry = (now + self.patience, now, patient, self._visit(), self._after(), self._escalate_to())
         if self._log is not None:
             self._log(now, patient.id, self.name, "referred", "")
-        self.enqueue(entry, now)
+        if self.busy < self.on_shift and not self.queue:  # the common case of enqueue(), inline
+            self.arrivals += 1
+            self._start(entry, now)
+        else:
+            self.enqueue(entry, now)
 
     def finished(self, entry: tuple[Any, ...], now: float) -> None:
         dest = entry[4]

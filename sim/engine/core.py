@@ -65,7 +65,7 @@ class Tally:
 class _DemandStream:
     """Feeds one source's pre-generated arrivals to its first service, one event each."""
 
-    __slots__ = ("env", "times", "cohorts", "target", "index", "_ids", "_i", "_n", "name", "_i0")
+    __slots__ = ("env", "times", "cohorts", "target", "index", "_ids", "_i", "_n", "name", "_i0", "_next")
 
     def __init__(self, env, name, index, times, cohorts, target, ids) -> None:  # type: ignore[no-untyped-def]
         self.env = env
@@ -78,6 +78,7 @@ class _DemandStream:
         self._i = 0
         self._n = len(times)
         self._i0 = 0
+        self._next = self._arrive  # bound once: the callback of every arrival
 
     @property
     def measured(self) -> int:
@@ -97,7 +98,7 @@ class _DemandStream:
         self.target(Patient(next(self._ids), self.cohorts[i], self.index, self.name))
         if j < self._n:
             env = self.env
-            Timeout(env, self.times[j] - env.now).callbacks.append(self._arrive)
+            Timeout(env, self.times[j] - env.now).callbacks.append(self._next)
 
 
 def _residual_stays(draw: Callable[[np.random.Generator, int], np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:

@@ -55,6 +55,7 @@ class StaffedQueue:
         self.queue: deque[tuple[Any, ...]] = deque()
         self._watch_armed = False
         self._route: Callable[[str], Callable[[Patient], None]] | None = None
+        self._end_cb = self._end  # bound once: the callback of every visit or call
         self.reset(0.0)
 
     target = INF
@@ -146,7 +147,7 @@ class StaffedQueue:
             self.within_target += 1
         if self._log is not None:
             self._log(now, entry[2].id, self.name, self.start_event, f"{wait:.6f}")
-        Timeout(self.env, entry[3], entry).callbacks.append(self._end)
+        Timeout(self.env, entry[3], entry).callbacks.append(self._end_cb)
 
     def _end(self, ev: simpy.Event) -> None:
         now = self.env.now

@@ -75,8 +75,9 @@ def decompose(scenario: Any, seed: int, rounds: int) -> dict[str, float]:
     def timed(fn):  # type: ignore[no-untyped-def]
         def wrapper(self):  # type: ignore[no-untyped-def]
             t0 = time.perf_counter()
-            fn(self)
+            block = fn(self)
             refill_time[0] += time.perf_counter() - t0
+            return block
         return wrapper
 
     rows: dict[str, list[float]] = {k: [] for k in ("total", "setup", "refills", "simpy", "events", "pending")}

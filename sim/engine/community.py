@@ -1,10 +1,21 @@
 """A community response team (UCR, same-day home visiting).
 
-Referrals queue first come, first served for the next free clinician on shift (see
-:mod:`sim.engine.staffed`). Each referral draws its visit length, its after-visit
-route and its escalation route when it arrives, from the team's own named streams,
-so the n-th referral gets the same draws whatever the team's capacity (common
-random numbers).
+Referrals queue first come, first served for the next free clinician on shift; a
+visit in progress at the end of a shift finishes (overtime) and none starts off
+shift; a referral not reached within ``patience_hours`` escalates. Because the queue
+is first come, first served, each referral's start is worked out when it arrives
+(:class:`~sim.engine.schedule.FcfsSchedule`), so a visit costs a SimPy event only
+when something must happen at its end: the patient goes on to another service, or
+the event log records it. A visit that ends at home costs no event, and its counts
+are booked for the moment it ends. An escalation is an event at the deadline.
+
+With the event log on, every visit's end is an event, and a visit that starts when an
+earlier one ends (or at a shift change) writes its ``visit_start`` row from that
+event, just after it, so the log reads in the order things happened.
+
+Each referral draws its visit length, its after-visit route and its escalation route
+when it arrives, from the team's own named streams, so the n-th referral gets the
+same draws whatever the team's capacity (common random numbers).
 """
 
 from __future__ import annotations
@@ -14,31 +25,43 @@ from collections.abc import Callable
 from typing import Any
 
 import simpy
+from simpy.events import Timeout
 
 from sim.calendar import Clock
+from sim.engine.outcome import Exit
 from sim.engine.patient import Patient
-from sim.engine.staffed import INF, StaffedQueue
+from sim.engine.schedule import AT_END, AT_SHIFT, NEVER, RENEGE, FcfsSchedule
+from sim.roster import roster_changes, staffed_hours, week_roster
 from sim.scenario.model import CommunityResponse
 from sim.streams import Streams
 
 __all__ = ["CommunityResponseTeam"]
 
+INF = float("inf")
 Resolve = Callable[[str, str], Callable[[Patient], None]]
 
 
-class CommunityResponseTeam(StaffedQueue):
+class CommunityResponseTeam:
     """One team: visits, the response target, escalation and onward routes."""
 
     kind = "community_response"
-    start_event = "visit_start"
 
     def __init__(
         self, env: simpy.Environment, name: str, spec: CommunityResponse, streams: Streams, clock: Clock,
         log: Callable[..., None] | None = None,
     ) -> None:
-        patience = spec.patience_hours if spec.patience_hours is not None else INF
-        super().__init__(env, name, spec, clock, patience, log)
+        self.env = env
+        self.name = name
+        self.clock = clock
+        self._log = log
+        self.patience = spec.patience_hours if spec.patience_hours is not None else INF
         self.target = spec.target_hours
+        self.week = week_roster(spec)
+        self.on_shift, self._changes = roster_changes(self.week, clock)
+        self.schedule = FcfsSchedule(self.on_shift, self._changes)
+        # the measured window: counts booked ahead of time go in only if they fall in it
+        self._w0 = float(clock.warmup_hours)
+        self._w1 = float(clock.horizon_hours)
         self._visit = streams.sampler(f"{name}.visit", spec.visit_minutes.sample, 1.0 / 60.0)
         self.after_names = list(spec.after_visit)
         self._after = streams.choice(f"{name}.after_visit", list(spec.after_visit.values()))
@@ -50,60 +73,169 @@ class CommunityResponseTeam(StaffedQueue):
         )
         self._after_targets: list[Callable[[Patient], None]] = []
         self._esc_targets: list[Callable[[Patient], None]] = []
-        self.outcomes = [0] * len(self.after_names)
-        self.escalated = [0] * len(self.escalation_names)
+        self._exit: Exit | None = None
+        self._quiet_end: list[bool] = []
+        self._end_cb = self._visit_end
+        self._end_events: dict[float, simpy.Event] = {}  # with the log: visit ends to come
+        self._shift_events: dict[float, simpy.Event] = {}
+        # booked when a visit is scheduled, for the moment it happens (never reset)
+        self.started_count = 0
+        self.within_target = 0
+        self.wait_sum = 0.0
+        self.busy_area = 0.0
+        self.overtime_area = 0.0
+        self.ended_home = [0] * len(self.after_names)
+        self.reset(0.0)
 
     def wire(self, resolve: Resolve) -> None:
         """Connect the team's routes to the services they name."""
         self._after_targets = [resolve(n, self.kind) for n in self.after_names]
         self._esc_targets = [resolve(n, self.kind) for n in self.escalation_names]
+        # a visit that ends at home needs no event (unless the log records it)
+        self._quiet_end = [isinstance(t, Exit) and self._log is None for t in self._after_targets]
+        exits = [t for t in self._after_targets if isinstance(t, Exit)]
+        self._exit = exits[0] if exits else None
 
+    # -- measurement -----------------------------------------------------------
     def reset(self, now: float) -> None:
-        super().reset(now)
-        self.outcomes = [0] * len(getattr(self, "after_names", ()))
-        self.escalated = [0] * len(getattr(self, "escalation_names", ()))
+        """Start measuring (the end of the warm-up): zero the counts made as things happen."""
+        self.arrivals = 0
+        self.reneged = 0
+        self.outcomes = [0] * len(self.after_names)
+        self.escalated = [0] * len(self.escalation_names)
+        self.in_system_start = self.holding
+
+    @property
+    def holding(self) -> int:
+        """Patients with this team now (waiting or being seen)."""
+        now = self.env.now
+        return self.schedule.busy(now) + self.schedule.waiting(now)
+
+    def can_take_now(self) -> bool:
+        """Open, with a clinician free and no one waiting."""
+        now = self.env.now
+        return self.schedule.waiting(now) == 0 and self.schedule.busy(now) < self.on_shift
 
     def finish(self, now: float) -> dict[str, Any]:
         """Raw tallies of the measured period."""
-        tally = self.base_tally(now)
-        tally.update(
-            referrals=self.arrivals,
-            seen=self.started_count,
-            within_target=self.within_target,
-            wait_sum=self.wait_sum,
-            escalated=dict(zip(self.escalation_names, self.escalated)),
-            outcomes=dict(zip(self.after_names, self.outcomes)),
-            visiting_end=tally["busy_end"],
-        )
-        return tally
+        busy = self.schedule.busy(now)
+        outcomes = [a + b for a, b in zip(self.outcomes, self.ended_home)]
+        return {
+            "busy_hours": self.busy_area,
+            "overtime_hours": self.overtime_area,
+            "staffed_hours": staffed_hours(self.week, self.clock, now - self.clock.measured_hours, now),
+            "in_system_start": self.in_system_start,
+            "waiting_end": self.schedule.waiting(now),
+            "busy_end": busy,
+            "referrals": self.arrivals,
+            "seen": self.started_count,
+            "within_target": self.within_target,
+            "wait_sum": self.wait_sum,
+            "escalated": dict(zip(self.escalation_names, self.escalated)),
+            "outcomes": dict(zip(self.after_names, outcomes)),
+            "visiting_end": busy,
+        }
+
+    # -- the roster ----------------------------------------------------------------
+    def start(self) -> None:
+        """Schedule the roster's change points (each at its exact hour, from time 0)."""
+        for index, (at, _) in enumerate(self._changes):
+            ev = self.env.timeout(at, index)
+            ev.callbacks.append(self._roster_change)
+            if self._log is not None:
+                self._shift_events[at] = ev
+
+    def _roster_change(self, ev: simpy.Event) -> None:
+        """A shift change: book the overtime of visits running past it, to the next change."""
+        now = self.env.now
+        index = ev.value
+        self.on_shift = staff = self._changes[index][1]
+        nxt = self._changes[index + 1][0] if index + 1 < len(self._changes) else self._w1
+        lo, hi = max(now, self._w0), min(nxt, self._w1)
+        self.overtime_area += self.schedule.overtime(now, lo, hi, staff)
+        self._shift_events.pop(now, None)
 
     # -- flow --------------------------------------------------------------------
     def refer(self, patient: Patient) -> None:
-        """A referral arrives: visit now if someone is free, otherwise queue."""
+        """A referral arrives: its start is worked out now (see the module's docstring)."""
         now = self.env.now
-        entry = (now + self.patience, now, patient, self._visit(), self._after(), self._escalate_to())
-        if self._log is not None:
-            self._log(now, patient.id, self.name, "referred", "")
-        if self.busy < self.on_shift and not self.queue:  # the common case of enqueue(), inline
-            self.arrivals += 1
-            self._start(entry, now)
-        else:
-            self.enqueue(entry, now)
+        visit, dest, esc = self._visit(), self._after(), self._escalate_to()
+        self.arrivals += 1
+        log = self._log
+        if log is not None:
+            log(now, patient.id, self.name, "referred", "")
+        start = self.schedule.assign(now, visit, now + self.patience)
+        if start == RENEGE:
+            Timeout(self.env, self.patience, (patient, esc)).callbacks.append(self._escalate)
+            return
+        if start == NEVER:
+            return
+        w0, w1 = self._w0, self._w1
+        end = start + visit
+        if w0 <= start < w1:
+            wait = start - now
+            self.started_count += 1
+            self.wait_sum += wait
+            if wait <= self.target:
+                self.within_target += 1
+        # clinician-hours of this visit inside the measured window
+        lo = start if start > w0 else w0
+        hi = end if end < w1 else w1
+        if hi > lo:
+            self.busy_area += hi - lo
+        if self._quiet_end[dest]:
+            if end < w1:
+                self._exit.total += 1  # type: ignore[union-attr]
+                if end >= w0:
+                    self.ended_home[dest] += 1
+            return
+        ending = Timeout(self.env, end - now, (patient, dest, end))
+        ending.callbacks.append(self._end_cb)
+        if log is not None:
+            self._log_start(patient, now, start, self.schedule.cause)
+            self._end_events[end] = ending
 
-    def finished(self, entry: tuple[Any, ...], now: float) -> None:
-        dest = entry[4]
-        self.outcomes[dest] += 1
-        patient = entry[2]
+    def _log_start(self, patient: Patient, arrived: float, start: float, cause: int) -> None:
+        """Write the ``visit_start`` row now, or from the event the start coincides with."""
+        row = _StartRow(self, patient, start - arrived)
+        if start > arrived:
+            at = self._end_events if cause == AT_END else self._shift_events if cause == AT_SHIFT else {}
+            event = at.get(start)
+            if event is not None and event.callbacks is not None:
+                event.callbacks.append(row)
+                return
+            if event is None:  # pragma: no cover - a start is an arrival, a visit end or a shift change
+                raise AssertionError(f"{self.name}: no event at {start!r} for a visit start")
+        row(None)
+
+    def _visit_end(self, ev: simpy.Event) -> None:
+        patient, dest, end = ev.value
         if self._log is not None:
-            self._log(now, patient.id, self.name, "visit_end", self.after_names[dest])
+            self._end_events.pop(end, None)
+        self.outcomes[dest] += 1
+        if self._log is not None:
+            self._log(self.env.now, patient.id, self.name, "visit_end", self.after_names[dest])
         patient.via = self.name
         self._after_targets[dest](patient)
 
-    def gave_up(self, entry: tuple[Any, ...], now: float) -> None:
-        dest = entry[5]
+    def _escalate(self, ev: simpy.Event) -> None:
+        patient, dest = ev.value
+        self.reneged += 1
         self.escalated[dest] += 1
-        patient = entry[2]
         if self._log is not None:
-            self._log(now, patient.id, self.name, "escalated", self.escalation_names[dest])
+            self._log(self.env.now, patient.id, self.name, "escalated", self.escalation_names[dest])
         patient.via = self.name
         self._esc_targets[dest](patient)
+
+
+class _StartRow:
+    """The ``visit_start`` row of one patient, written when called (an event callback)."""
+
+    __slots__ = ("team", "patient", "wait")
+
+    def __init__(self, team: CommunityResponseTeam, patient: Patient, wait: float) -> None:
+        self.team, self.patient, self.wait = team, patient, wait
+
+    def __call__(self, ev: simpy.Event | None) -> None:
+        team = self.team
+        team._log(team.env.now, self.patient.id, team.name, "visit_start", f"{self.wait:.6f}")  # type: ignore[misc]

@@ -274,16 +274,17 @@ class _Engine:
 
     def run(self) -> Tally:
         self._initial_state()
+        # the measured period starts before anything else that happens at that moment
+        if self.clock.warmup_hours > 0:
+            self.env.timeout(self.clock.warmup_hours).callbacks.append(self._reset)
+        else:
+            self._reset()
         if self.trace is not None:
             self.env.timeout(self.clock.warmup_hours).callbacks.append(self._snapshot)
         for svc in self.services.values():
             svc.start()
         for src in self.sources:
             src.start()
-        if self.clock.warmup_hours > 0:
-            self.env.timeout(self.clock.warmup_hours).callbacks.append(self._reset)
-        else:
-            self._reset()
         horizon = self.clock.horizon_hours
         self.env.run(until=horizon)
         tally = Tally(self.clock, patients=next(self._ids) - 1, exited=self.exit.total)

@@ -1,8 +1,10 @@
 """A first-come-first-served queue served by rostered clinicians, on SimPy callbacks.
 
-The common machinery of community response teams and clinical hubs. Patients are
-not SimPy processes: an arrival costs no event of its own here, a visit or call
-costs one (its end). Because everyone in a queue has the same patience, deadlines
+The machinery of the clinical hub, whose every call must end in an event (the
+clinician's decision). Community response teams, whose visits mostly end at home,
+work each start out at arrival instead (:mod:`sim.engine.schedule`). Patients are
+not SimPy processes: an arrival costs no event of its own here, a call costs one
+(its end). Because everyone in a queue has the same patience, deadlines
 fall in queue order, so one watchdog timeout per queue, re-armed for the head,
 lets each patient go at the exact moment. Staff on shift minus staff busy may go
 negative at a shift change: work in progress finishes (overtime) and none starts

@@ -1,0 +1,153 @@
+"""First come, first served with rostered clinicians, solved when each patient arrives.
+
+In a first-come-first-served queue a patient's start depends only on the patients
+before them: on when clinicians free up from earlier visits and on the roster. So
+the start can be worked out the moment the patient arrives (the multi-server form of
+Lindley's recursion, after Kiefer and Wolfowitz), with no event at the end of the
+visit. The schedule keeps the end times of visits that may still be running in a
+heap, and a patient's start is the first moment, not before the previous patient's
+start, when fewer visits are running than clinicians are on shift:
+
+- a visit in progress at a shift change finishes (overtime); none starts off shift;
+- a patient who would wait longer than their patience leaves the queue at their
+  deadline instead, and takes no clinician (a *renege*);
+- a patient who can never start (no one is ever on shift again) waits to the end.
+
+The answers are those an event-driven queue gives — same patients, same starts —
+with one SimPy event fewer per visit. The schedule also answers what the rest of the
+model asks at a given moment: how many are being seen, how many wait.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from heapq import heappop, heappush
+
+__all__ = ["FcfsSchedule", "RENEGE", "NEVER", "AT_ARRIVAL", "AT_END", "AT_SHIFT"]
+
+INF = float("inf")
+EPS = 1e-9
+RENEGE = -1.0
+"""What :meth:`FcfsSchedule.assign` returns for a patient who leaves the queue at their deadline."""
+NEVER = INF
+"""What :meth:`FcfsSchedule.assign` returns for a patient no clinician will ever see."""
+AT_ARRIVAL, AT_END, AT_SHIFT = 0, 1, 2
+"""What a start coincides with (:attr:`FcfsSchedule.cause`): the arrival itself, the end
+of an earlier visit, or a shift change."""
+
+
+class FcfsSchedule:
+    """The clinicians' commitments: visit ends, patients waiting, the roster ahead."""
+
+    __slots__ = (
+        "ends", "ahead", "floor", "_floor_cause", "cause", "_times", "_staff", "_k", "_staff_now",
+        "waited", "reneging", "stuck",
+    )
+
+    def __init__(self, staff_at_start: int, changes: list[tuple[float, int]]) -> None:
+        self.ends: list[float] = []
+        """End times of visits that may still be running (a heap; ended ones are dropped lazily)."""
+        self.ahead: list[float] = []
+        """Ends the search for a later start has already passed, of visits still running now (a heap)."""
+        self.floor = 0.0
+        """No later patient starts before this (the previous patient's start, FCFS)."""
+        self._floor_cause = AT_ARRIVAL
+        self.cause = AT_ARRIVAL
+        """What the last start assigned coincides with: AT_ARRIVAL, AT_END or AT_SHIFT."""
+        self._times = [t for t, _ in changes]
+        self._staff = [s for _, s in changes]
+        self._k = 0
+        self._staff_now = staff_at_start
+        self.waited: deque[tuple[float, float]] = deque()
+        """(start, end) of patients who had to wait, while their start may be ahead."""
+        self.reneging: deque[float] = deque()
+        """Deadlines of patients waiting who will leave the queue then (in order)."""
+        self.stuck = 0
+        """Patients who will never be seen (they wait to the end)."""
+
+    def assign(self, arrived: float, duration: float, deadline: float) -> float:
+        """The start of the visit of a patient arriving now, or :data:`RENEGE` or :data:`NEVER`.
+
+        Arrivals must come in time order. A started visit is booked until
+        ``start + duration``; a renege holds a place in the queue until ``deadline``."""
+        ends = self.ends
+        if arrived >= self.floor:
+            tau, cause = arrived, AT_ARRIVAL
+        else:
+            tau, cause = self.floor, self._floor_cause
+        if tau == INF:  # someone ahead will never be seen: nor will this patient
+            return self._not_seen(deadline)
+        times, staff, k, n = self._times, self._staff, self._k, len(self._times)
+        while k < n and times[k] <= tau + EPS:
+            self._staff_now = staff[k]
+            k += 1
+        while True:
+            while ends and ends[0] <= tau:
+                gone = heappop(ends)
+                if gone > arrived:  # passed by this search, but still running now
+                    heappush(self.ahead, gone)
+            if len(ends) < self._staff_now:
+                break
+            nxt, why = (ends[0], AT_END) if ends else (INF, AT_END)
+            if k < n and times[k] < nxt:
+                nxt, why = times[k], AT_SHIFT
+            if nxt > deadline or nxt == INF:
+                self._k = k
+                self.floor, self._floor_cause = tau, cause
+                return self._not_seen(deadline)
+            tau, cause = nxt, why
+            while k < n and times[k] <= tau + EPS:
+                self._staff_now = staff[k]
+                k += 1
+        self._k = k
+        if tau > deadline:  # the patient ahead starts after this one's deadline
+            return self._not_seen(deadline)
+        self.floor, self._floor_cause, self.cause = tau, cause, cause
+        end = tau + duration
+        heappush(ends, end)
+        if tau > arrived:
+            self.waited.append((tau, end))
+        return tau
+
+    def _not_seen(self, deadline: float) -> float:
+        if deadline == INF:
+            self.floor = INF
+            self.stuck += 1
+            return NEVER
+        self.reneging.append(deadline)
+        return RENEGE
+
+    # -- the state at a moment (``now`` never before the latest arrival) ---------------
+    def _settle(self, now: float) -> None:
+        ends, ahead, waited, reneging = self.ends, self.ahead, self.waited, self.reneging
+        while ends and ends[0] <= now:
+            heappop(ends)
+        while ahead and ahead[0] <= now:
+            heappop(ahead)
+        while waited and waited[0][0] <= now:
+            waited.popleft()
+        while reneging and reneging[0] <= now:
+            reneging.popleft()
+
+    def busy(self, now: float) -> int:
+        """Visits in progress at ``now``."""
+        self._settle(now)
+        return len(self.ends) + len(self.ahead) - len(self.waited)
+
+    def waiting(self, now: float) -> int:
+        """Patients waiting at ``now``."""
+        self._settle(now)
+        return len(self.waited) + len(self.reneging) + self.stuck
+
+    def overtime(self, now: float, lo: float, hi: float, staff: int) -> float:
+        """Clinician-hours over ``staff`` within [lo, hi), for a roster period starting at
+        ``now`` (lo >= now): from the visits in progress at ``now`` only, as no visit starts
+        while more are running than clinicians on shift."""
+        self._settle(now)
+        if hi <= lo or len(self.ends) + len(self.ahead) - len(self.waited) <= staff:
+            return 0.0
+        running = sorted(self.ends + self.ahead)
+        for _, e in self.waited:  # booked, not started: not running at ``now``
+            running.remove(e)
+        over = len(running) - staff
+        return sum(max(min(e, hi) - lo, 0.0) for e in running[:over])

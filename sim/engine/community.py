@@ -172,17 +172,15 @@ class CommunityResponseTeam:
             return
         w0, w1 = self._w0, self._w1
         end = start + visit
-        if w0 <= start < w1:
+        if w0 <= start and end < w1:  # the whole visit in the measured period (most)
+            self.busy_area += end - start  # (not visit: the same rounding as at the edges)
             wait = start - now
             self.started_count += 1
             self.wait_sum += wait
             if wait <= self.target:
                 self.within_target += 1
-        # clinician-hours of this visit inside the measured window
-        lo = start if start > w0 else w0
-        hi = end if end < w1 else w1
-        if hi > lo:
-            self.busy_area += hi - lo
+        else:
+            self._book_at_the_edges(now, start, end)
         if self._quiet_end[dest]:
             if end < w1:
                 self._exit.total += 1  # type: ignore[union-attr]
@@ -194,6 +192,20 @@ class CommunityResponseTeam:
         if log is not None:
             self._log_start(patient, now, start, self.schedule.cause)
             self._end_events[end] = ending
+
+    def _book_at_the_edges(self, now: float, start: float, end: float) -> None:
+        """A visit across the start or the end of the measured period: its part inside."""
+        w0, w1 = self._w0, self._w1
+        if w0 <= start < w1:
+            wait = start - now
+            self.started_count += 1
+            self.wait_sum += wait
+            if wait <= self.target:
+                self.within_target += 1
+        lo = start if start > w0 else w0
+        hi = end if end < w1 else w1
+        if hi > lo:
+            self.busy_area += hi - lo
 
     def _log_start(self, patient: Patient, arrived: float, start: float, cause: int) -> None:
         """Write the ``visit_start`` row now, or from the event the start coincides with."""

@@ -71,13 +71,23 @@ class FcfsSchedule:
         Arrivals must come in time order. A started visit is booked until
         ``start + duration``; a renege holds a place in the queue until ``deadline``."""
         ends = self.ends
+        k = self._k
+        if arrived >= self.floor and (k == len(self._times) or self._times[k] > arrived + EPS):
+            # the common case, no shift change to pass: a clinician free now, or wait below
+            while ends and ends[0] <= arrived:
+                heappop(ends)
+            if len(ends) < self._staff_now:
+                self.floor = arrived
+                self._floor_cause = self.cause = AT_ARRIVAL
+                heappush(ends, arrived + duration)
+                return arrived
         if arrived >= self.floor:
             tau, cause = arrived, AT_ARRIVAL
         else:
             tau, cause = self.floor, self._floor_cause
         if tau == INF:  # someone ahead will never be seen: nor will this patient
             return self._not_seen(deadline)
-        times, staff, k, n = self._times, self._staff, self._k, len(self._times)
+        times, staff, n = self._times, self._staff, len(self._times)
         while k < n and times[k] <= tau + EPS:
             self._staff_now = staff[k]
             k += 1

@@ -59,6 +59,7 @@ class CommunityResponseTeam:
         self.week = week_roster(spec)
         self.on_shift, self._changes = roster_changes(self.week, clock)
         self.schedule = FcfsSchedule(self.on_shift, self._changes)
+        self._assign = self.schedule.assign
         # the measured window: counts booked ahead of time go in only if they fall in it
         self._w0 = float(clock.warmup_hours)
         self._w1 = float(clock.horizon_hours)
@@ -164,11 +165,10 @@ class CommunityResponseTeam:
         log = self._log
         if log is not None:
             log(now, patient.id, self.name, "referred", "")
-        start = self.schedule.assign(now, visit, now + self.patience)
-        if start == RENEGE:
-            Timeout(self.env, self.patience, (patient, esc)).callbacks.append(self._escalate)
-            return
-        if start == NEVER:
+        start = self._assign(now, visit, now + self.patience)
+        if not now <= start < NEVER:  # RENEGE or NEVER
+            if start == RENEGE:
+                Timeout(self.env, self.patience, (patient, esc)).callbacks.append(self._escalate)
             return
         w0, w1 = self._w0, self._w1
         end = start + visit

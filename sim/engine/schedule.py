@@ -41,7 +41,7 @@ class FcfsSchedule:
 
     __slots__ = (
         "ends", "ahead", "floor", "_floor_cause", "cause", "_times", "_staff", "_k", "_staff_now",
-        "waited", "reneging", "stuck",
+        "_next_shift", "waited", "reneging", "stuck",
     )
 
     def __init__(self, staff_at_start: int, changes: list[tuple[float, int]]) -> None:
@@ -58,6 +58,7 @@ class FcfsSchedule:
         self._staff = [s for _, s in changes]
         self._k = 0
         self._staff_now = staff_at_start
+        self._next_shift = self._times[0] if self._times else INF
         self.waited: deque[tuple[float, float]] = deque()
         """(start, end) of patients who had to wait, while their start may be ahead."""
         self.reneging: deque[float] = deque()
@@ -71,8 +72,7 @@ class FcfsSchedule:
         Arrivals must come in time order. A started visit is booked until
         ``start + duration``; a renege holds a place in the queue until ``deadline``."""
         ends = self.ends
-        k = self._k
-        if arrived >= self.floor and (k == len(self._times) or self._times[k] > arrived + EPS):
+        if arrived >= self.floor and arrived + EPS < self._next_shift:
             # the common case, no shift change to pass: a clinician free now, or wait below
             while ends and ends[0] <= arrived:
                 heappop(ends)
@@ -87,7 +87,7 @@ class FcfsSchedule:
             tau, cause = self.floor, self._floor_cause
         if tau == INF:  # someone ahead will never be seen: nor will this patient
             return self._not_seen(deadline)
-        times, staff, n = self._times, self._staff, len(self._times)
+        times, staff, k, n = self._times, self._staff, self._k, len(self._times)
         while k < n and times[k] <= tau + EPS:
             self._staff_now = staff[k]
             k += 1
@@ -102,14 +102,14 @@ class FcfsSchedule:
             if k < n and times[k] < nxt:
                 nxt, why = times[k], AT_SHIFT
             if nxt > deadline or nxt == INF:
-                self._k = k
+                self._at_shift(k)
                 self.floor, self._floor_cause = tau, cause
                 return self._not_seen(deadline)
             tau, cause = nxt, why
             while k < n and times[k] <= tau + EPS:
                 self._staff_now = staff[k]
                 k += 1
-        self._k = k
+        self._at_shift(k)
         if tau > deadline:  # the patient ahead starts after this one's deadline
             return self._not_seen(deadline)
         self.floor, self._floor_cause, self.cause = tau, cause, cause
@@ -118,6 +118,11 @@ class FcfsSchedule:
         if tau > arrived:
             self.waited.append((tau, end))
         return tau
+
+    def _at_shift(self, k: int) -> None:
+        """The roster has been read up to change ``k`` (the next one ahead)."""
+        self._k = k
+        self._next_shift = self._times[k] if k < len(self._times) else INF
 
     def _not_seen(self, deadline: float) -> float:
         if deadline == INF:

@@ -174,11 +174,14 @@ class CommunityResponseTeam:
         end = start + visit
         if w0 <= start and end < w1:  # the whole visit in the measured period (most)
             self.busy_area += end - start  # (not visit: the same rounding as at the edges)
-            wait = start - now
             self.started_count += 1
-            self.wait_sum += wait
-            if wait <= self.target:
+            if start == now:  # seen at once
                 self.within_target += 1
+            else:
+                wait = start - now
+                self.wait_sum += wait
+                if wait <= self.target:
+                    self.within_target += 1
         else:
             self._book_at_the_edges(now, start, end)
         if self._quiet_end[dest]:

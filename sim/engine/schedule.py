@@ -58,7 +58,8 @@ class FcfsSchedule:
         self._staff = [s for _, s in changes]
         self._k = 0
         self._staff_now = staff_at_start
-        self._next_shift = self._times[0] if self._times else INF
+        self._next_shift = self._times[0] - EPS if self._times else INF
+        """The next shift change, less the tolerance within which a change counts as passed."""
         self.waited: deque[tuple[float, float]] = deque()
         """(start, end) of patients who had to wait, while their start may be ahead."""
         self.reneging: deque[float] = deque()
@@ -72,13 +73,14 @@ class FcfsSchedule:
         Arrivals must come in time order. A started visit is booked until
         ``start + duration``; a renege holds a place in the queue until ``deadline``."""
         ends = self.ends
-        if arrived >= self.floor and arrived + EPS < self._next_shift:
-            # the common case, no shift change to pass: a clinician free now, or wait below
+        if self.floor <= arrived < self._next_shift:
+            # the common case, no shift change to pass: a clinician free now, or wait below.
+            # (No cause to record: a start at the arrival is logged at once, and no later
+            # patient can start from this floor before their own arrival.)
             while ends and ends[0] <= arrived:
                 heappop(ends)
             if len(ends) < self._staff_now:
                 self.floor = arrived
-                self._floor_cause = self.cause = AT_ARRIVAL
                 heappush(ends, arrived + duration)
                 return arrived
         if arrived >= self.floor:
@@ -122,7 +124,7 @@ class FcfsSchedule:
     def _at_shift(self, k: int) -> None:
         """The roster has been read up to change ``k`` (the next one ahead)."""
         self._k = k
-        self._next_shift = self._times[k] if k < len(self._times) else INF
+        self._next_shift = self._times[k] - EPS if k < len(self._times) else INF
 
     def _not_seen(self, deadline: float) -> float:
         if deadline == INF:

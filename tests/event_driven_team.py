@@ -79,6 +79,10 @@ class CommunityResponseTeam(StaffedQueue):
         return tally
 
     # -- flow --------------------------------------------------------------------
+    def referral(self, pid: int, cohort: int, source: int, via: str, patient: Patient | None = None) -> None:
+        """A new patient from a demand source, by their particulars."""
+        self.refer(patient if patient is not None else Patient(pid, cohort, source, via))
+
     def refer(self, patient: Patient) -> None:
         """A referral arrives: visit now if someone is free, otherwise queue."""
         now = self.env.now

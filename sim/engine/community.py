@@ -158,16 +158,27 @@ class CommunityResponseTeam:
 
     # -- flow --------------------------------------------------------------------
     def refer(self, patient: Patient) -> None:
-        """A referral arrives: its start is worked out now (see the module's docstring)."""
+        """A referral arrives from another service: see :meth:`referral`."""
+        self.referral(patient.id, patient.cohort, patient.source, patient.via, patient)
+
+    def referral(
+        self, pid: int, cohort: int, source: int, via: str, patient: Patient | None = None
+    ) -> None:
+        """A referral arrives: its start is worked out now (see the module's docstring).
+
+        A demand source refers a new patient by its particulars; the :class:`Patient`
+        is made only if the patient goes on somewhere (most visits end at home)."""
         now = self.env.now
         visit, dest, esc = self._visit(), self._after(), self._escalate_to()
         self.arrivals += 1
         log = self._log
         if log is not None:
-            log(now, patient.id, self.name, "referred", "")
+            log(now, pid, self.name, "referred", "")
         start = self._assign(now, visit, now + self.patience)
         if not now <= start < NEVER:  # RENEGE or NEVER
             if start == RENEGE:
+                if patient is None:
+                    patient = Patient(pid, cohort, source, via)
                 Timeout(self.env, self.patience, (patient, esc)).callbacks.append(self._escalate)
             return
         w0, w1 = self._w0, self._w1
@@ -190,6 +201,8 @@ class CommunityResponseTeam:
                 if end >= w0:
                     self.ended_home[dest] += 1
             return
+        if patient is None:
+            patient = Patient(pid, cohort, source, via)
         ending = Timeout(self.env, end - now, (patient, dest, end))
         ending.callbacks.append(self._end_cb)
         if log is not None:

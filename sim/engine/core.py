@@ -65,15 +65,18 @@ class Tally:
 class _DemandStream:
     """Feeds one source's pre-generated arrivals to its first service, one event each."""
 
-    __slots__ = ("env", "times", "cohorts", "target", "index", "_ids", "_i", "_n", "name", "_i0", "_next")
+    __slots__ = ("env", "times", "cohorts", "target", "index", "_ids", "_i", "_n", "name", "_i0", "_next", "_team")
 
-    def __init__(self, env, name, index, times, cohorts, target, ids) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, env, name, index, times, cohorts, target, ids, service=None) -> None:  # type: ignore[no-untyped-def]
         self.env = env
         self.name = name
         self.index = index
         self.times = times
         self.cohorts = cohorts
         self.target = target
+        # a community team takes a new patient's particulars, and makes the Patient only
+        # if the patient goes on somewhere after the visit
+        self._team = service.referral if isinstance(service, CommunityResponseTeam) else None
         self._ids = ids
         self._i = 0
         self._n = len(times)
@@ -95,7 +98,11 @@ class _DemandStream:
     def _arrive(self, ev: simpy.Event) -> None:
         i = self._i
         self._i = j = i + 1
-        self.target(Patient(next(self._ids), self.cohorts[i], self.index, self.name))
+        team = self._team
+        if team is not None:
+            team(next(self._ids), self.cohorts[i], self.index, self.name)
+        else:
+            self.target(Patient(next(self._ids), self.cohorts[i], self.index, self.name))
         if j < self._n:
             env = self.env
             Timeout(env, self.times[j] - env.now).callbacks.append(self._next)
@@ -170,7 +177,8 @@ class _Engine:
             _, mix, _ = cohort_mix(src, scenario.population)
             cohorts = streams.generator(f"demand.{name}.cohort").choice(len(mix), size=len(times), p=mix)
             self.sources.append(
-                _DemandStream(env, name, index, times.tolist(), cohorts.tolist(), self.entry_point(src.to, "demand"), self._ids)
+                _DemandStream(env, name, index, times.tolist(), cohorts.tolist(), self.entry_point(src.to, "demand"),
+                              self._ids, self.services.get(src.to))
             )
 
     def _expect_ed_routes(self, scenario: Scenario) -> None:

@@ -139,12 +139,15 @@ class CommunityResponseTeam:
 
     # -- the roster ----------------------------------------------------------------
     def start(self) -> None:
-        """Schedule the roster's change points (each at its exact hour, from time 0)."""
-        for index, (at, _) in enumerate(self._changes):
-            ev = self.env.timeout(at, index)
-            ev.callbacks.append(self._roster_change)
-            if self._log is not None:
+        """Schedule the roster's change points: one at a time, each scheduling the next;
+        with the log, all of them now, so a visit start can hang on any of them."""
+        if self._log is not None:
+            for index, (at, _) in enumerate(self._changes):
+                ev = self.env.timeout(at, index)
+                ev.callbacks.append(self._roster_change)
                 self._shift_events[at] = ev
+        elif self._changes:
+            self.env.timeout(self._changes[0][0], 0).callbacks.append(self._roster_change)
 
     def _roster_change(self, ev: simpy.Event) -> None:
         """A shift change: book the overtime of visits running past it, to the next change."""
@@ -154,7 +157,10 @@ class CommunityResponseTeam:
         nxt = self._changes[index + 1][0] if index + 1 < len(self._changes) else self._w1
         lo, hi = max(now, self._w0), min(nxt, self._w1)
         self.overtime_area += self.schedule.overtime(now, lo, hi, staff)
-        self._shift_events.pop(now, None)
+        if self._log is not None:
+            self._shift_events.pop(now, None)
+        elif index + 1 < len(self._changes):
+            self.env.timeout(nxt - now, index + 1).callbacks.append(self._roster_change)
 
     # -- flow --------------------------------------------------------------------
     def refer(self, patient: Patient) -> None:

@@ -36,6 +36,38 @@ class Backend:
         return Session(self)
 
 
+WORKER_WAIT_SECONDS = 30.0
+"""How long to wait for a scheduler to have at least one worker."""
+
+
+def check_workers(client: Any, scheduler: str, wait: float = WORKER_WAIT_SECONDS) -> None:
+    """Every worker of the cluster has nhsim installed, in this machine's version.
+
+    A worker without nhsim cannot read the tasks it is sent, and the run would wait for
+    ever; a worker with another version would give other results. Asked of each worker
+    with a function of the standard library, so that the question itself needs no nhsim."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        client.wait_for_workers(1, timeout=wait)
+    except TimeoutError:
+        raise BackendError(f"the Dask scheduler {scheduler!r} has no workers (waited {wait:g} s)") from None
+    mine = version("nhsim")
+    try:
+        theirs = client.run(version, "nhsim")
+    except PackageNotFoundError:
+        raise BackendError(
+            f"a worker of the Dask scheduler {scheduler!r} does not have nhsim installed: "
+            "install it on every worker (see docs/guides/dask.md)"
+        ) from None
+    other = sorted(f"{w} has {v}" for w, v in theirs.items() if v != mine)
+    if other:
+        raise BackendError(
+            f"workers of the Dask scheduler {scheduler!r} run another version of nhsim than this "
+            f"machine ({mine}): {'; '.join(other)}"
+        )
+
+
 class Session:
     """An open executor; :meth:`renew` replaces a local pool broken by a dead worker."""
 
@@ -57,6 +89,7 @@ class Session:
         try:
             if self.backend.scheduler:
                 self._client = Client(self.backend.scheduler, timeout="10s")
+                check_workers(self._client, self.backend.scheduler)
             else:
                 self._cluster = LocalCluster(
                     n_workers=self.backend.n_workers, threads_per_worker=1, processes=True,
@@ -65,6 +98,9 @@ class Session:
                 self._client = Client(self._cluster)
         except OSError as exc:
             raise BackendError(f"cannot reach the Dask scheduler {self.backend.scheduler!r}: {exc}") from None
+        except BackendError:
+            self._client.close()
+            raise
         return self._client.get_executor()
 
     def renew(self) -> None:

@@ -178,7 +178,12 @@ def test_task_whose_worker_always_dies_is_reported(patched, scenario, tmp_path, 
     assert failures.keys() == bad
     assert all("worker process died" in failures[k] for k in bad)
     for name in names:
-        # three attempts, and perhaps one more alone (if other tasks were lost with it the third time)
-        assert 3 <= attempts(tmp_path, name) <= 4
+        # Attempts are counted when a task is sent. With one poison task, each pool break
+        # is its doing, so it runs three times, and perhaps once more alone (if other
+        # tasks were lost with it the third time). With two, one may be lost in a break
+        # the other caused before it started, so it may have run fewer times; either way
+        # a task is failed only after it killed its worker running alone.
+        runs = attempts(tmp_path, name)
+        assert (3 if poisons == 1 else 1) <= runs <= 4
     # every other task completes, with the right results
     assert done == expected([t for t in tasks if t.key not in bad])

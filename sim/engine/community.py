@@ -101,7 +101,6 @@ class CommunityResponseTeam:
     def reset(self, now: float) -> None:
         """Start measuring (the end of the warm-up): zero the counts made as things happen."""
         self.arrivals = 0
-        self.reneged = 0
         self.outcomes = [0] * len(self.after_names)
         self.escalated = [0] * len(self.escalation_names)
         self.in_system_start = self.holding
@@ -254,7 +253,6 @@ class CommunityResponseTeam:
 
     def _escalate(self, ev: simpy.Event) -> None:
         patient, dest = ev.value
-        self.reneged += 1
         self.escalated[dest] += 1
         if self._log is not None:
             self._log(self.env.now, patient.id, self.name, "escalated", self.escalation_names[dest])

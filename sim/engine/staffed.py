@@ -133,15 +133,8 @@ class StaffedQueue:
                 self._arm(entry[0] - now)
 
     def _start(self, entry: tuple[Any, ...], now: float) -> None:
-        # the accumulators are advanced inline: this is the hottest path of the engine
-        busy = self.busy
-        dt = now - self.t_mark
-        if dt > 0.0:
-            self.busy_area += busy * dt
-            if busy > self.on_shift:
-                self.overtime_area += (busy - self.on_shift) * dt
-            self.t_mark = now
-        self.busy = busy + 1
+        self._advance(now)
+        self.busy += 1
         wait = now - entry[1]
         self.started_count += 1
         self.wait_sum += wait
@@ -153,14 +146,8 @@ class StaffedQueue:
 
     def _end(self, ev: simpy.Event) -> None:
         now = self.env.now
-        busy = self.busy
-        dt = now - self.t_mark
-        if dt > 0.0:
-            self.busy_area += busy * dt
-            if busy > self.on_shift:
-                self.overtime_area += (busy - self.on_shift) * dt
-            self.t_mark = now
-        self.busy = busy - 1
+        self._advance(now)
+        self.busy -= 1
         self.finished(ev.value, now)
         if self.queue:
             # a shift change at this same instant applies before anyone new starts

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test verify docs bench clean
+.PHONY: run test lint golden verify docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+golden: $(STAMP)
+	$(BIN)/python tests/golden/regenerate.py
 
 verify: $(STAMP)
 	$(BIN)/nhsim verify

@@ -11,7 +11,7 @@ imports. Passing a list as ``waits`` collects every customer's wait in the order
 service starts (used for batch means; not used when timing).
 
 - :func:`nhsim_engine` — nhsim's own engine (:func:`sim.engine.run_replication`) on the
-  one-team scenario :func:`sim.verify.mmc_scenario` with 24/7 staff, over a horizon
+  one-team scenario :func:`sim.runs.verify.mmc_scenario` with 24/7 staff, over a horizon
   holding ``n`` arrivals on average (the count of arrivals is Poisson).
 - :func:`simpy_idiomatic` — textbook SimPy: a process per customer,
   ``simpy.Resource.request()`` and ``env.timeout``.
@@ -54,7 +54,7 @@ class EngineRun(NamedTuple):
 
 def theory_mean_wait(lam: float = LAM, mu: float = MU, c: int = C) -> float:
     """Erlang C mean wait in queue (hours)."""
-    from sim.theory import mmc_mean_wait
+    from sim.runs.theory import mmc_mean_wait
 
     return mmc_mean_wait(lam, mu, c)
 
@@ -62,7 +62,7 @@ def theory_mean_wait(lam: float = LAM, mu: float = MU, c: int = C) -> float:
 # -- nhsim -------------------------------------------------------------------------
 def nhsim_scenario(n: int = N, lam: float = LAM, mu: float = MU, c: int = C):  # type: ignore[no-untyped-def]
     """The one-team scenario equivalent to the workload: ``n / lam`` hours, no warm-up."""
-    from sim.verify import mmc_scenario
+    from sim.runs.verify import mmc_scenario
 
     return mmc_scenario(lam, 60.0 / mu, c, days=n / lam / 24.0, warmup_days=0)
 

@@ -37,7 +37,7 @@ sys.path.insert(0, str(HERE))
 def _workloads() -> dict[str, tuple[Any, int]]:
     from mmc_reference import nhsim_scenario
     from sim.scenario import load_scenario
-    from sim.streams import replication_seeds
+    from sim.engine.streams import replication_seeds
 
     n50 = load_scenario(ROOT / "configs" / "neighbourhood_50k.toml")
     return {
@@ -67,7 +67,7 @@ def _simpy_floor(events: int, chains: int) -> float:
 
 def decompose(scenario: Any, seed: int, rounds: int) -> dict[str, float]:
     from sim.engine import core
-    from sim.streams import BlockSampler, ChoiceSampler, Streams
+    from sim.engine.streams import BlockSampler, ChoiceSampler, Streams
 
     refill_time = [0.0]
     originals = (BlockSampler._refill, ChoiceSampler._refill)

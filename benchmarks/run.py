@@ -176,7 +176,7 @@ sys.exit(code)
 
 
 def _engine_digest() -> str:
-    """A digest of the code measured (sim/engine/*.py and sim/streams.py): which engine ran."""
+    """A digest of the code measured (sim/engine/*.py and sim/engine/streams.py): which engine ran."""
     import hashlib
 
     h = hashlib.sha256()
@@ -214,7 +214,7 @@ def config(name: str) -> Path:
 
 def replication_seed(scenario: Any) -> int:
     """The seed ``nhsim run <config> -n 1`` gives its one replication."""
-    from sim.streams import replication_seeds
+    from sim.engine.streams import replication_seeds
 
     return replication_seeds(scenario.run.seed, 1)[0]
 
@@ -222,7 +222,7 @@ def replication_seed(scenario: Any) -> int:
 # ---------------------------------------------------------------------------- 1. M/M/c
 def bench_mmc(customers: int, rounds: int, seed: int = 1, batches: int = 30) -> dict[str, Any]:
     from mmc_reference import C, ENGINES, LAM, MU, nhsim_engine, nhsim_scenario, theory_mean_wait
-    from sim.stats import t_interval
+    from sim.runs.stats import t_interval
 
     names = list(ENGINES)
     scenario = nhsim_scenario(customers)
@@ -407,8 +407,8 @@ def bench_event_log() -> dict[str, Any]:
 def bench_parallel(replications: int, rounds: int) -> dict[str, Any]:
     import logging
 
-    from sim.backends import Backend
-    from sim.experiment import run
+    from sim.runs.backends import Backend
+    from sim.runs.replications import run
     from sim.scenario import load_scenario
 
     for logger in ("distributed", "distributed.nanny", "distributed.scheduler", "distributed.worker"):
@@ -437,7 +437,7 @@ def bench_parallel(replications: int, rounds: int) -> dict[str, Any]:
                 # no cluster left running in the background of the other measurements
                 cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
                 with Client(cluster) as client:  # workers that have imported nhsim, as a standing cluster has
-                    client.run(importlib.import_module, "sim.experiment")
+                    client.run(importlib.import_module, "sim.runs.replications")
                 backend = Backend("dask", 2, scheduler=cluster.scheduler_address)
             gc.collect()
             t0 = time.perf_counter()
@@ -544,7 +544,7 @@ def bench_startup(times: int) -> dict[str, Any]:
         walls.append(res["wall_s"])
         rss.append(res["peak_rss_mb"])
     bare = [measured_subprocess([sys.executable, "-c", "pass"])["wall_s"] for _ in range(times)]
-    imports = [measured_subprocess([sys.executable, "-c", "import sim.cli, sim.experiment, sim.scenario"])["wall_s"]
+    imports = [measured_subprocess([sys.executable, "-c", "import sim.cli.main, sim.runs.replications, sim.scenario"])["wall_s"]
                for _ in range(times)]
     return {
         "command": command,

@@ -8,7 +8,7 @@ and how does that change with their capacity? The public API:
 - :func:`run` — many replications, in parallel → :class:`Results`
 """
 
-from sim.experiment import Results, run, simulate
+from sim.runs.replications import Results, run, simulate
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
 __all__ = ["load_scenario", "simulate", "run", "Results", "Scenario", "ScenarioError"]

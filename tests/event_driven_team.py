@@ -16,11 +16,11 @@ from typing import Any
 
 import simpy
 
-from sim.calendar import Clock
+from sim.engine.calendar import Clock
 from sim.engine.patient import Patient
 from sim.engine.staffed import INF, StaffedQueue
 from sim.scenario.model import CommunityResponse
-from sim.streams import Streams
+from sim.engine.streams import Streams
 
 __all__ = ["CommunityResponseTeam"]
 

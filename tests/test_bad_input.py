@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.distributions import DIST_NAMES
+from sim.scenario.distributions import DIST_NAMES
 
 # A small valid scenario in the shape of configs/teaching.toml.
 from conftest import SMALL_SCENARIO  # noqa: E402

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.backends import Backend
-from sim.calibrate import Calibration, FreeParameter, Target, calibrate
-from sim.compare import compare
-from sim.experiment import run
+from sim.runs.backends import Backend
+from sim.runs.calibrate import Calibration, FreeParameter, Target, calibrate
+from sim.runs.compare import compare
+from sim.runs.replications import run
 from sim.scenario.loader import load_scenario
 
 from conftest import REPO_ROOT

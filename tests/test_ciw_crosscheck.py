@@ -25,12 +25,12 @@ from scipy import stats
 
 ciw = pytest.importorskip("ciw")
 
-from sim.calendar import HOURS_PER_YEAR  # noqa: E402
-from sim.experiment import run  # noqa: E402
+from sim.engine.calendar import HOURS_PER_YEAR  # noqa: E402
+from sim.runs.replications import run  # noqa: E402
 from sim.scenario import scenario_from_dict  # noqa: E402
 from sim.scenario.model import Scenario  # noqa: E402
-from sim.stats import t_interval  # noqa: E402
-from sim.theory import mmc_mean_wait  # noqa: E402
+from sim.runs.stats import t_interval  # noqa: E402
+from sim.runs.theory import mmc_mean_wait  # noqa: E402
 
 CONFIDENCE = 0.99
 REPLICATIONS = 20

@@ -1,11 +1,11 @@
-"""Paired comparisons on common random numbers (``sim.compare`` and ``nhsim compare``).
+"""Paired comparisons on common random numbers (``sim.runs.compare`` and ``nhsim compare``).
 
 - Common random numbers make the interval of a difference narrower than comparing
   two independent runs of the same size.
 - A scenario compared with itself differs by exactly nothing, metric by metric, also
   with a service switched off.
 - ``nhsim compare`` writes comparison.csv (the avoided metrics first), each side's
-  tables and a manifest, and its numbers are those of ``sim.compare.compare``.
+  tables and a manifest, and its numbers are those of ``sim.runs.compare.compare``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 
 from conftest import REPO_ROOT, write_toml
-from sim.cli import main
-from sim.compare import AVOIDED_METRICS, compare
+from sim.cli.main import main
+from sim.runs.compare import AVOIDED_METRICS, compare
 from sim.scenario import load_scenario
 
 NEIGHBOURHOOD = REPO_ROOT / "configs" / "neighbourhood_50k.toml"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sim.backends import BackendError, check_workers
+from sim.runs.backends import BackendError, check_workers
 
 MINE = version("nhsim")
 

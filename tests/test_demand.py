@@ -4,7 +4,7 @@ Every statistical test below uses a fixed seed, so it is deterministic: it eithe
 always passes or always fails. Goodness-of-fit tests must not reject at the 0.1%
 level; totals must lie in the Poisson 99.9% interval of the expected total. The
 expected counts are computed here from the profiles as the docs define them, not
-from :func:`sim.demand.hourly_rates`.
+from :func:`sim.engine.demand.hourly_rates`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.calendar import Clock
-from sim.demand import arrival_times, cohort_mix, hourly_rates, month_profile, week_profile
+from sim.engine.calendar import Clock
+from sim.engine.demand import arrival_times, cohort_mix, hourly_rates, month_profile, week_profile
 from sim.engine import run_replication
 from sim.engine.outcome import OutcomeCounter
 from sim.scenario import scenario_from_dict

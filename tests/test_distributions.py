@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
-from sim.distributions import DIST_NAMES, Distribution
+from sim.scenario.distributions import DIST_NAMES, Distribution
 
 ADAPTER = TypeAdapter(Distribution)
 N = 200_000

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from sim.cli import build_parser
+from sim.cli.main import build_parser
 from sim.scenario.model import Scenario
 from sim.scenario.reference import render_reference
 

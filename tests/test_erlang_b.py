@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.experiment import run
+from sim.runs.replications import run
 from sim.scenario import scenario_from_dict
 from sim.scenario.model import Scenario
-from sim.stats import t_interval
-from sim.theory import erlang_b
+from sim.runs.stats import t_interval
+from sim.runs.theory import erlang_b
 
 CONFIDENCE = 0.99
 REPLICATIONS = 30

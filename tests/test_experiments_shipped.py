@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, write_toml
-from sim.cli import main
-from sim.study import design_points, load_experiment
+from sim.cli.main import main
+from sim.runs.experiment_file import design_points, load_experiment
 
 EXPERIMENTS = sorted((REPO_ROOT / "experiments").glob("*.toml"))
 # those run by ``nhsim sweep`` or ``nhsim search`` (others, such as a reproduction, have their own commands)

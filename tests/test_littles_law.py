@@ -27,9 +27,9 @@ import pytest
 
 from conftest import REPO_ROOT, Recorder
 from sim.engine.core import run_replication
-from sim.experiment import run
+from sim.runs.replications import run
 from sim.scenario.loader import load_scenario
-from sim.stats import t_interval
+from sim.runs.stats import t_interval
 
 NEIGHBOURHOOD = REPO_ROOT / "configs" / "neighbourhood_50k.toml"
 CONFIDENCE = 0.99

@@ -21,9 +21,9 @@ import pytest
 from scipy import stats
 
 from conftest import REPO_ROOT
-from sim.experiment import Results, run
+from sim.runs.replications import Results, run
 from sim.scenario.loader import load_scenario
-from sim.stats import t_interval
+from sim.runs.stats import t_interval
 
 NEIGHBOURHOOD = REPO_ROOT / "configs" / "neighbourhood_50k.toml"
 CONFIDENCE = 0.95

@@ -1,7 +1,7 @@
 """Parallel runs survive failures: a task whose worker process dies is retried, and a
 task that keeps failing is reported while every other task completes.
 
-The task function is replaced (``sim.experiment.execute_task``) by a module-level
+The task function is replaced (``sim.runs.tasks.execute_task``) by a module-level
 function that misbehaves for chosen task keys. The pool's worker processes are forked
 from this process after the patch, so they inherit it (and so does the pool that
 replaces one broken by a dead worker).
@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT
-from sim import experiment
-from sim.backends import Backend
-from sim.experiment import RunFailed, Task, run, run_tasks
+from sim.runs import tasks as experiment
+from sim.runs.backends import Backend
+from sim.runs.replications import RunFailed, Task, run, run_tasks
 from sim.scenario import load_scenario
-from sim.streams import replication_seeds
+from sim.engine.streams import replication_seeds
 
 real_execute_task = experiment.execute_task
 

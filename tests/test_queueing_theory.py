@@ -5,7 +5,7 @@ exponential visits, staff on duty around the clock, no patience), run for a fixe
 seed; the theoretical value must lie inside the 99% t-interval over replications.
 The seed is fixed, so each check is deterministic.
 
-Theory checks compare :mod:`sim.theory` with exact rational arithmetic (the textbook
+Theory checks compare :mod:`sim.runs.theory` with exact rational arithmetic (the textbook
 sums, computed here with :class:`fractions.Fraction`) and with published values.
 """
 
@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.experiment import run
-from sim.theory import erlang_b, erlang_c, least_servers, mmc_mean_wait, mmc_wait_within
-from sim.verify import CHECKS, mmc_scenario, run_checks
+from sim.runs.replications import run
+from sim.runs.theory import erlang_b, erlang_c, least_servers, mmc_mean_wait, mmc_wait_within
+from sim.runs.verify import CHECKS, mmc_scenario, run_checks
 
 CONFIDENCE = 0.99
 REPLICATIONS = 30
@@ -41,7 +41,7 @@ def exact_erlang_c(c: int, a: Fraction) -> Fraction:
     return top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
 
 
-# -- sim.theory against known values --------------------------------------------------------
+# -- sim.runs.theory against known values --------------------------------------------------------
 
 def test_erlang_b_known_values() -> None:
     assert erlang_b(1, 1.0) == pytest.approx(0.5, rel=1e-15)

@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 
 from sim.engine import run_replication
-from sim.experiment import run
+from sim.runs.replications import run
 from sim.scenario import load_scenario, scenario_from_dict
-from sim.streams import Streams, replication_seeds
+from sim.engine.streams import Streams, replication_seeds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEACHING = REPO_ROOT / "configs" / "teaching.toml"
@@ -160,7 +160,7 @@ def test_cli_workers_do_not_change_results(cli_runs) -> None:
 
 
 def test_cli_results_match_the_library(cli_runs) -> None:
-    """The CLI's replications are those of sim.experiment.run with the same seed."""
+    """The CLI's replications are those of sim.runs.replications.run with the same seed."""
     results = run(load_scenario(TEACHING), 4, 7, workers=1)
     lines = (cli_runs["a"] / "replications.csv").read_text().splitlines()
     header = lines[0].split(",")

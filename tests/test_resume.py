@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, write_toml
-from sim.cli import main
+from sim.cli.main import main
 
 POINTS = 12  # 3 x 4 grid
 EXPERIMENT = {

@@ -21,9 +21,9 @@ import math
 import numpy as np
 import pytest
 
-from sim.calendar import Clock
+from sim.engine.calendar import Clock
 from sim.engine import run_replication
-from sim.roster import roster_changes, staffed_hours, week_roster
+from sim.engine.roster import roster_changes, staffed_hours, week_roster
 from sim.scenario import scenario_from_dict
 
 WARMUP_HOURS = 30

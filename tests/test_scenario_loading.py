@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from sim.distributions import DIST_NAMES, Distribution, Exponential, Fixed, Lognormal
+from sim.scenario.distributions import DIST_NAMES, Distribution, Exponential, Fixed, Lognormal
 from sim.scenario import Problem, Scenario, ScenarioError, load_scenario, parse_override
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

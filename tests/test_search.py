@@ -1,4 +1,4 @@
-"""Capacity search (``nhsim search``, ``sim.search.run_search``).
+"""Capacity search (``nhsim search``, ``sim.runs.search.run_search``).
 
 - On an M/M/c queue (a UCR team with Poisson referrals, exponential visits, staff on
   duty around the clock, nobody giving up) the least staff found equals Erlang C's least
@@ -26,14 +26,14 @@ import pytest
 from scipy import stats
 
 from conftest import write_toml
-from sim.backends import Backend
-from sim.calendar import HOURS_PER_YEAR
-from sim.cli import main
+from sim.runs.backends import Backend
+from sim.engine.calendar import HOURS_PER_YEAR
+from sim.cli.main import main
 from sim.scenario import load_scenario
-from sim.search import run_search
-from sim.study import load_experiment
-from sim.theory import least_servers, mmc_wait_within
-from sim.verify import mmc_scenario
+from sim.runs.search import run_search
+from sim.runs.experiment_file import load_experiment
+from sim.runs.theory import least_servers, mmc_wait_within
+from sim.runs.verify import mmc_scenario
 
 STAFF, BEDS = "services.ucr.staff", "services.virtual_ward.beds"
 
@@ -44,7 +44,7 @@ REPLICATIONS = 8
 
 
 def mmc_data(staff: int, days: float = 60, warmup_days: float = 10) -> dict:
-    """What :func:`sim.verify.mmc_scenario` builds, as a scenario file's contents."""
+    """What :func:`sim.runs.verify.mmc_scenario` builds, as a scenario file's contents."""
     return {
         "name": "mmc",
         "run": {"days": days, "warmup_days": warmup_days},
@@ -68,7 +68,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def mmc_file(tmp_path_factory) -> Path:
     path = write_toml(tmp_path_factory.mktemp("mmc") / "mmc.toml", mmc_data(staff=4))
-    # the file is the M/M/c scenario of sim.verify (24/7 staff, no patience, exponential visits)
+    # the file is the M/M/c scenario of sim.runs.verify (24/7 staff, no patience, exponential visits)
     loaded = load_scenario(path).model_dump()
     built = mmc_scenario(LAM, VISIT_MINUTES, 4, days=60, warmup_days=10).model_dump()
     loaded.pop("name"), built.pop("name")

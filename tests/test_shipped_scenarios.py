@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT
-from sim.experiment import simulate
+from sim.runs.replications import simulate
 from sim.scenario.loader import load_scenario
 from sim.scenario.model import Scenario
 

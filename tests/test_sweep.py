@@ -1,4 +1,4 @@
-"""Sweeps over an experiment's design (``nhsim sweep``, ``sim.sweep``, ``sim.study``).
+"""Sweeps over an experiment's design (``nhsim sweep``, ``sim.runs.sweep``, ``sim.runs.experiment_file``).
 
 - sweep.csv is tidy: one row per point and metric, the varied values, the interval and
   the paired difference from the base point, all recomputable from the point files;
@@ -23,11 +23,11 @@ import pytest
 from scipy import stats
 
 from conftest import REPO_ROOT, write_toml
-from sim.backends import Backend
-from sim.cli import main
-from sim.experiment import run
-from sim.study import design_points, load_experiment
-from sim.sweep import point_scenario, run_sweep
+from sim.runs.backends import Backend
+from sim.cli.main import main
+from sim.runs.replications import run
+from sim.runs.experiment_file import design_points, load_experiment
+from sim.runs.sweep import point_scenario, run_sweep
 
 NEIGHBOURHOOD = REPO_ROOT / "configs" / "neighbourhood_50k.toml"
 STAFF, BEDS = "services.ucr.staff", "services.virtual_ward.beds"

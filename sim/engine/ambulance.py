@@ -14,11 +14,11 @@ from typing import Any
 
 import simpy
 
-from sim.calendar import Clock
+from sim.engine.calendar import Clock
 from sim.engine.patient import Patient
 from sim.scenario.model import Ambulance
 from sim.scenario.services import ON_SCENE_OUTCOMES
-from sim.streams import Streams
+from sim.engine.streams import Streams
 
 __all__ = ["AmbulanceService"]
 

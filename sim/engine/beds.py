@@ -15,10 +15,10 @@ from typing import Any
 
 import simpy
 
-from sim.calendar import Clock
+from sim.engine.calendar import Clock
 from sim.engine.patient import Patient
 from sim.scenario.model import IntermediateCare, VirtualWard
-from sim.streams import Streams
+from sim.engine.streams import Streams
 
 __all__ = ["BedPoolService"]
 

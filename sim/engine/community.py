@@ -27,13 +27,13 @@ from typing import Any
 import simpy
 from simpy.events import Timeout
 
-from sim.calendar import Clock
+from sim.engine.calendar import Clock
 from sim.engine.outcome import Exit
 from sim.engine.patient import Patient
 from sim.engine.schedule import AT_END, AT_SHIFT, NEVER, RENEGE, FcfsSchedule
-from sim.roster import roster_changes, staffed_hours, week_roster
+from sim.engine.roster import roster_changes, staffed_hours, week_roster
 from sim.scenario.model import CommunityResponse
-from sim.streams import Streams
+from sim.engine.streams import Streams
 
 __all__ = ["CommunityResponseTeam"]
 

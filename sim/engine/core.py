@@ -17,8 +17,8 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
-from sim.calendar import Clock
-from sim.demand import arrival_times, cohort_mix, hourly_rates
+from sim.engine.calendar import Clock
+from sim.engine.demand import arrival_times, cohort_mix, hourly_rates
 from sim.engine.ambulance import AmbulanceService
 from sim.engine.beds import BedPoolService
 from sim.engine.community import CommunityResponseTeam
@@ -38,7 +38,7 @@ from sim.scenario.model import (
     Scenario,
     VirtualWard,
 )
-from sim.streams import Streams
+from sim.engine.streams import Streams
 
 __all__ = ["Tally", "run_replication", "EventLog"]
 

@@ -14,11 +14,11 @@ from typing import Any, Protocol
 
 import simpy
 
-from sim.calendar import Clock
+from sim.engine.calendar import Clock
 from sim.engine.patient import Patient
 from sim.engine.staffed import StaffedQueue
 from sim.scenario.model import ClinicalHub
-from sim.streams import Streams
+from sim.engine.streams import Streams
 
 __all__ = ["Hub", "Crew"]
 

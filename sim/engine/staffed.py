@@ -22,9 +22,9 @@ from typing import Any
 import simpy
 from simpy.events import Timeout
 
-from sim.calendar import Clock
+from sim.engine.calendar import Clock
 from sim.engine.patient import Patient
-from sim.roster import roster_changes, staffed_hours, week_roster
+from sim.engine.roster import roster_changes, staffed_hours, week_roster
 from sim.scenario.model import Staffed
 
 __all__ = ["StaffedQueue"]

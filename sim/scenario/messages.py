@@ -8,7 +8,7 @@ from typing import Any, Union
 
 from pydantic import BaseModel, ValidationError
 
-from sim.distributions import DIST_NAMES
+from sim.scenario.distributions import DIST_NAMES
 from sim.scenario.errors import Problem, closest, describe_value
 
 __all__ = ["problems_from_validation", "source_of", "model_keys_at"]

@@ -18,7 +18,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, field_validator
 
-from sim.distributions import Distribution, Fixed, Uniform
+from sim.scenario.distributions import Distribution, Fixed, Uniform
 from sim.scenario.types import HOME, ByCohort, Frozen, Split, parse_days, parse_hours
 
 __all__ = [

@@ -38,7 +38,7 @@ def golden_name(path: Path) -> str:
 def replications_text(path: Path) -> str:
     """The replications.csv of the short run of ``path``, exactly as a run writes it."""
     from sim import load_scenario, run
-    from sim.results import replications_csv
+    from sim.output.results import replications_csv
 
     scenario = load_scenario(path, OVERRIDES)
     return replications_csv(run(scenario, REPLICATIONS, SEED, workers=1))

@@ -16,10 +16,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 
-from sim.backends import BackendError
-from sim.experiment import Interrupted, RunFailed
+from sim.runs.backends import BackendError
+from sim.runs.tasks import Interrupted, RunFailed
 from sim.scenario.errors import ScenarioError
-from sim.cli_format import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, _backend, _fmt, _occupied, _print_problems, _progress, _table
+from sim.cli.format import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, _backend, _fmt, _occupied, _print_problems, _progress, _table
 
 __all__ = ["main"]
 
@@ -152,8 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.experiment import run
-    from sim.results import default_out_dir, write_run
+    from sim.runs.replications import run
+    from sim.output.results import default_out_dir, write_run
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
@@ -181,7 +181,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     write_run(out, results, command, started, interrupted=False, replications_requested=n,
               backend=args.backend)
     if not args.no_plots:
-        from sim.figures import run_figures
+        from sim.output.figures import run_figures
 
         run_figures(results, out)
     if not args.quiet:
@@ -201,9 +201,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.compare import AVOIDED_METRICS, compare
-    from sim.figures import comparison_figures
-    from sim.results import default_out_dir, write_comparison
+    from sim.runs.compare import AVOIDED_METRICS, compare
+    from sim.output.figures import comparison_figures
+    from sim.output.results import default_out_dir, write_comparison
     from sim.scenario import load_scenario
 
     if args.scenario is None:
@@ -259,7 +259,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from sim.results import scenario_json
+    from sim.output.results import scenario_json
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
@@ -276,7 +276,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from sim.verify import run_checks
+    from sim.runs.verify import run_checks
 
     print(f"Verifying against queueing theory: {args.replications} replications a check, "
           "99% confidence intervals...", file=sys.stderr)
@@ -291,7 +291,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_CHECK_FAILED if failed else 0
 
 
-from sim.cli_studies import cmd_calibrate, cmd_reproduce, cmd_search, cmd_sweep  # noqa: E402
+from sim.cli.studies import cmd_calibrate, cmd_reproduce, cmd_search, cmd_sweep  # noqa: E402
 
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "search": cmd_search,
             "calibrate": cmd_calibrate, "reproduce": cmd_reproduce, "validate": cmd_validate, "schema": cmd_schema, "verify": cmd_verify}

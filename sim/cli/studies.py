@@ -10,12 +10,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sim.cli_format import _backend, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, _fmt, _occupied, _progress, _table
-from sim.experiment import Interrupted
+from sim.cli.format import _backend, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, _fmt, _occupied, _progress, _table
+from sim.runs.tasks import Interrupted
 
 
 def _experiment_manifest(out: Path, exp: Any, started: datetime, args: argparse.Namespace, **extra: Any) -> None:
-    from sim.results import _git_commit, _version, write_atomic
+    from sim.output.results import _git_commit, _version, write_atomic
 
     info = {
         "nhsim_version": _version("nhsim"), "git_commit": _git_commit(), "command": ["nhsim", *sys.argv[1:]],
@@ -33,10 +33,10 @@ def _experiment_manifest(out: Path, exp: Any, started: datetime, args: argparse.
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.figures import sweep_figures
-    from sim.results import write_atomic
-    from sim.study import load_experiment
-    from sim.sweep import SweepError, run_sweep, sweep_csv, sweep_replications_csv
+    from sim.output.figures import sweep_figures
+    from sim.output.results import write_atomic
+    from sim.runs.experiment_file import load_experiment
+    from sim.runs.sweep import SweepError, run_sweep, sweep_csv, sweep_replications_csv
 
     exp = load_experiment(args.experiment)
     out = args.out or Path("results") / exp.name
@@ -72,7 +72,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         sweep_figures(result, out)
     if not args.quiet:
         keys = list(exp.vary)
-        from sim.stats import t_interval
+        from sim.runs.stats import t_interval
 
         rows = []
         for i in sorted(result.replications):
@@ -99,10 +99,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from sim.figures import search_figures
-    from sim.results import write_atomic
-    from sim.search import frontier_csv, run_search, search_csv
-    from sim.study import load_experiment
+    from sim.output.figures import search_figures
+    from sim.output.results import write_atomic
+    from sim.runs.search import frontier_csv, run_search, search_csv
+    from sim.runs.experiment_file import load_experiment
 
     exp = load_experiment(args.experiment)
     if exp.search is None:
@@ -153,10 +153,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     import tomllib
 
-    from sim.calibrate import Calibration, FreeParameter, Target, calibrate, calibrated_toml, parse_free, parse_target
-    from sim.results import _csv, write_atomic
+    from sim.runs.calibrate import Calibration, FreeParameter, Target, calibrate, calibrated_toml, parse_free, parse_target
+    from sim.output.results import _csv, write_atomic
     from sim.scenario import load_scenario
-    from sim.study import load_experiment
+    from sim.runs.experiment_file import load_experiment
 
     path = args.scenario
     is_experiment = False
@@ -226,11 +226,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from sim import plots
-    from sim.compare import compare
-    from sim.figures import comparison_figures
-    from sim.results import _csv, write_atomic, write_comparison
-    from sim.study import load_experiment
+    from sim.output import plots
+    from sim.runs.compare import compare
+    from sim.output.figures import comparison_figures
+    from sim.output.results import _csv, write_atomic, write_comparison
+    from sim.runs.experiment_file import load_experiment
 
     exp = load_experiment(args.experiment)
     if not exp.published or not exp.counterfactual:

@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.backends import Backend
-from sim.compare import compare
-from sim.experiment import run
+from sim.runs.backends import Backend
+from sim.runs.compare import compare
+from sim.runs.replications import run
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import load_scenario
 
@@ -184,7 +184,7 @@ def _validate(cal: Calibration) -> None:
     if problems:
         raise ScenarioError(problems)
     # check metric names on one short replication
-    from sim.experiment import simulate
+    from sim.runs.replications import simulate
 
     metrics = simulate(base, 0)
     for t in cal.targets:
@@ -287,7 +287,7 @@ def calibrate(
         if not np.isfinite(stderr[p.key]) or abs(jac[:, j]).max() == 0:
             stderr[p.key] = math.nan
 
-    from sim.stats import t_interval
+    from sim.runs.stats import t_interval
 
     fit_rows = []
     converged = True

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.backends import Backend, BackendError
-from sim.experiment import Task, chunk_ranges, run_tasks
-from sim.results import _csv, write_atomic
+from sim.runs.backends import Backend, BackendError
+from sim.runs.tasks import Task, chunk_ranges, run_tasks
+from sim.output.results import _csv, write_atomic
 from sim.scenario.loader import load_scenario
 from sim.scenario.model import Scenario
-from sim.stats import t_interval
-from sim.streams import replication_seeds
-from sim.study import Experiment, Point, base_value, design_points, overrides_of
+from sim.runs.stats import t_interval
+from sim.engine.streams import replication_seeds
+from sim.runs.experiment_file import Experiment, Point, base_value, design_points, overrides_of
 
 __all__ = ["SweepResult", "run_sweep", "SweepError", "sweep_csv", "point_scenario"]
 

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sim.calendar import HOURS_PER_YEAR
-from sim.experiment import run
+from sim.engine.calendar import HOURS_PER_YEAR
+from sim.runs.replications import run
 from sim.scenario import scenario_from_dict
 from sim.scenario.model import Scenario
-from sim.theory import mmc_mean_wait, mmc_wait_within
+from sim.runs.theory import mmc_mean_wait, mmc_wait_within
 
 __all__ = ["Check", "CheckResult", "mmc_scenario", "CHECKS", "run_checks"]
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.backends import Backend
-from sim.experiment import Results, Task, _assemble, chunk_ranges, run_tasks
+from sim.runs.backends import Backend
+from sim.runs.replications import Results, assemble
+from sim.runs.tasks import Task, chunk_ranges, run_tasks
 from sim.scenario.model import Scenario
-from sim.stats import Interval, t_interval
-from sim.streams import replication_seeds
+from sim.runs.stats import Interval, t_interval
+from sim.engine.streams import replication_seeds
 
 __all__ = ["Comparison", "ComparisonRow", "compare", "AVOIDED_METRICS"]
 
@@ -123,5 +124,5 @@ def compare(
     tasks_sc = [Task(("scenario", i), scenario, tuple(other[r] for r in c), tuple(c)) for i, c in enumerate(chunks)]
     done, _ = run_tasks(tasks_cf + tasks_sc, backend, progress)
     return Comparison(
-        _assemble(counterfactual, s, seeds, tasks_cf, done), _assemble(scenario, s, other, tasks_sc, done), paired
+        assemble(counterfactual, s, seeds, tasks_cf, done), assemble(scenario, s, other, tasks_sc, done), paired
     )

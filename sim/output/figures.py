@@ -15,15 +15,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim import plots
-from sim.compare import AVOIDED_METRICS, Comparison
+from sim.output import plots
+from sim.runs.compare import AVOIDED_METRICS, Comparison
 from sim.engine import run_replication
-from sim.experiment import Results
+from sim.runs.replications import Results
 from sim.scenario.model import Scenario
 
 if TYPE_CHECKING:
-    from sim.search import SearchResult
-    from sim.sweep import SweepResult
+    from sim.runs.search import SearchResult
+    from sim.runs.sweep import SweepResult
 
 __all__ = ["run_figures", "comparison_figures", "sweep_figures", "search_figures"]
 
@@ -71,7 +71,7 @@ def comparison_figures(comparison: Comparison, out: Path) -> list[Path]:
 
 
 def _interval(values: list[float]) -> tuple[float, float, float]:
-    from sim.stats import t_interval
+    from sim.runs.stats import t_interval
 
     iv = t_interval(values)
     return iv.mean, iv.ci_low, iv.ci_high

@@ -20,11 +20,11 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from sim.experiment import Results
+from sim.runs.replications import Results
 from sim.scenario.model import Scenario
 
 if TYPE_CHECKING:
-    from sim.compare import Comparison
+    from sim.runs.compare import Comparison
 
 __all__ = ["write_atomic", "write_run", "manifest", "default_out_dir", "scenario_json"]
 
@@ -145,7 +145,7 @@ def write_run(out: Path, results: Results, command: list[str], started: datetime
 
 
 def comparison_csv(comparison: "Comparison", confidence: float = 0.95) -> str:
-    from sim.compare import AVOIDED_METRICS
+    from sim.runs.compare import AVOIDED_METRICS
 
     rows_by_metric = {r.metric: r for r in comparison.rows(confidence)}
     order = [m for m in AVOIDED_METRICS if m in rows_by_metric] + [

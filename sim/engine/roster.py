@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.calendar import HOURS_PER_WEEK, Clock
+from sim.engine.calendar import HOURS_PER_WEEK, Clock
 from sim.scenario.model import CommunityResponse, parse_days, parse_hours
 
 __all__ = ["week_roster", "roster_changes", "staffed_hours"]

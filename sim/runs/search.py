@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.backends import Backend
-from sim.experiment import Results, run
-from sim.results import _csv
+from sim.runs.backends import Backend
+from sim.runs.replications import Results, run
+from sim.output.results import _csv
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import display_path, load_scenario
-from sim.stats import t_interval
-from sim.study import Experiment, overrides_of
+from sim.runs.stats import t_interval
+from sim.runs.experiment_file import Experiment, overrides_of
 
 __all__ = ["SearchResult", "Evaluation", "run_search"]
 

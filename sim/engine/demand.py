@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.calendar import DAYS_IN_MONTH, HOURS_PER_WEEK, HOURS_PER_YEAR, Clock, month_of_day
+from sim.engine.calendar import DAYS_IN_MONTH, HOURS_PER_WEEK, HOURS_PER_YEAR, Clock, month_of_day
 from sim.scenario.model import DemandSource, Population
 
 __all__ = ["week_profile", "month_profile", "hourly_rates", "cohort_mix", "arrival_times"]

@@ -62,6 +62,6 @@ def _progress(total: int, quiet: bool) -> Any:
 
 
 def _backend(args: argparse.Namespace) -> Any:
-    from sim.backends import Backend
+    from sim.runs.backends import Backend
 
     return Backend(args.backend, args.workers, args.scheduler)

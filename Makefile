@@ -19,6 +19,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+lint: $(STAMP)
+	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/ruff format --check sim tests benchmarks
+	$(BIN)/mypy sim
+
 golden: $(STAMP)
 	$(BIN)/python tests/golden/regenerate.py
 

@@ -32,8 +32,19 @@ from itertools import count
 from typing import NamedTuple
 
 __all__ = [
-    "LAM", "MU", "C", "N", "VISIT_MINUTES", "EngineRun", "ENGINES",
-    "nhsim_scenario", "nhsim_engine", "simpy_idiomatic", "ciw_network", "heapq_loop", "theory_mean_wait",
+    "ENGINES",
+    "LAM",
+    "MU",
+    "VISIT_MINUTES",
+    "C",
+    "EngineRun",
+    "N",
+    "ciw_network",
+    "heapq_loop",
+    "nhsim_engine",
+    "nhsim_scenario",
+    "simpy_idiomatic",
+    "theory_mean_wait",
 ]
 
 LAM = 8.0  # arrivals an hour
@@ -67,11 +78,14 @@ def nhsim_scenario(n: int = N, lam: float = LAM, mu: float = MU, c: int = C):  #
     return mmc_scenario(lam, 60.0 / mu, c, days=n / lam / 24.0, warmup_days=0)
 
 
-def nhsim_engine(n: int = N, seed: int = 1, waits: list[float] | None = None, scenario=None) -> EngineRun:  # type: ignore[no-untyped-def]
+def nhsim_engine(
+    n: int = N, seed: int = 1, waits: list[float] | None = None, scenario=None
+) -> EngineRun:  # type: ignore[no-untyped-def]
     """nhsim's engine; ``scenario`` may be passed in so that validating it is not timed."""
     from sim.engine import run_replication
 
     scenario = scenario if scenario is not None else nhsim_scenario(n)
+
     def record(t: float, pid: int, service: str, event: str, detail: str) -> None:
         if event == "visit_start":
             waits.append(float(detail))  # type: ignore[union-attr]
@@ -86,7 +100,12 @@ def nhsim_engine(n: int = N, seed: int = 1, waits: list[float] | None = None, sc
 
 # -- idiomatic SimPy ---------------------------------------------------------------
 def simpy_idiomatic(
-    n: int = N, seed: int = 1, waits: list[float] | None = None, lam: float = LAM, mu: float = MU, c: int = C
+    n: int = N,
+    seed: int = 1,
+    waits: list[float] | None = None,
+    lam: float = LAM,
+    mu: float = MU,
+    c: int = C,
 ) -> EngineRun:
     """A process per customer, ``Resource.request()`` and ``env.timeout``, as SimPy's docs teach."""
     import simpy
@@ -121,7 +140,12 @@ def simpy_idiomatic(
 
 # -- Ciw -----------------------------------------------------------------------------
 def ciw_network(
-    n: int = N, seed: int = 1, waits: list[float] | None = None, lam: float = LAM, mu: float = MU, c: int = C
+    n: int = N,
+    seed: int = 1,
+    waits: list[float] | None = None,
+    lam: float = LAM,
+    mu: float = MU,
+    c: int = C,
 ) -> EngineRun:
     """Ciw: one node, exponential arrivals and services, ``c`` servers, until ``n`` customers finish."""
     import ciw
@@ -147,7 +171,12 @@ def ciw_network(
 
 # -- a minimal heapq event loop ------------------------------------------------------
 def heapq_loop(
-    n: int = N, seed: int = 1, waits: list[float] | None = None, lam: float = LAM, mu: float = MU, c: int = C
+    n: int = N,
+    seed: int = 1,
+    waits: list[float] | None = None,
+    lam: float = LAM,
+    mu: float = MU,
+    c: int = C,
 ) -> EngineRun:
     """A general event loop (a heap of timed callbacks) with the M/M/c model as two callbacks."""
     t0 = time.perf_counter()
@@ -213,5 +242,7 @@ if __name__ == "__main__":  # a quick look: python benchmarks/mmc_reference.py
     print(f"theory (Erlang C): mean wait {theory_mean_wait():.4f} h")
     for name, fn in ENGINES.items():
         r = fn(N, 1)
-        print(f"{name:6s} mean wait {r.mean_wait:.4f} h  served {r.served:,}  {r.seconds:.2f} s  "
-              f"{r.served / r.seconds:,.0f} customers/s")
+        print(
+            f"{name:6s} mean wait {r.mean_wait:.4f} h  served {r.served:,}  {r.seconds:.2f} s  "
+            f"{r.served / r.seconds:,.0f} customers/s"
+        )

@@ -36,8 +36,9 @@ sys.path.insert(0, str(HERE))
 
 def _workloads() -> dict[str, tuple[Any, int]]:
     from mmc_reference import nhsim_scenario
-    from sim.scenario import load_scenario
+
     from sim.engine.streams import replication_seeds
+    from sim.scenario import load_scenario
 
     n50 = load_scenario(ROOT / "configs" / "neighbourhood_50k.toml")
     return {
@@ -78,9 +79,12 @@ def decompose(scenario: Any, seed: int, rounds: int) -> dict[str, float]:
             block = fn(self)
             refill_time[0] += time.perf_counter() - t0
             return block
+
         return wrapper
 
-    rows: dict[str, list[float]] = {k: [] for k in ("total", "setup", "refills", "simpy", "events", "pending")}
+    rows: dict[str, list[float]] = {
+        k: [] for k in ("total", "setup", "refills", "simpy", "events", "pending")
+    }
     for _ in range(rounds):
         # the replication as run_replication runs it, with its parts timed
         gc.collect()
@@ -114,17 +118,21 @@ def main() -> int:
     parser.add_argument("--pyinstrument", action="store_true", help="also print a sampling profile")
     args = parser.parse_args()
     workloads = _workloads()
-    print("| workload | total s | set-up and arrivals | block draws | SimPy's loop | engine's own code | events | µs/event |")
+    print(
+        "| workload | total s | set-up and arrivals | block draws | SimPy's loop | engine's own code | events | µs/event |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, (scenario, seed) in workloads.items():
         d = decompose(scenario, seed, args.rounds)
         tot = d["total"]
 
-        def pct(x: float) -> str:
+        def pct(x: float, tot: float = tot) -> str:
             return f"{x:.3f} s ({x / tot:.0%})"
 
-        print(f"| {name} | {tot:.3f} | {pct(d['setup'])} | {pct(d['refills'])} | {pct(d['simpy'])} | "
-              f"{pct(d['engine_code'])} | {d['events']:,.0f} | {1e6 * tot / d['events']:.2f} |")
+        print(
+            f"| {name} | {tot:.3f} | {pct(d['setup'])} | {pct(d['refills'])} | {pct(d['simpy'])} | "
+            f"{pct(d['engine_code'])} | {d['events']:,.0f} | {1e6 * tot / d['events']:.2f} |"
+        )
     if args.pyinstrument:
         from pyinstrument import Profiler
 

@@ -44,7 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -97,7 +97,10 @@ def _machine_cpu(before: list[int], after: list[int]) -> dict[str, float]:
     d = [b - a for a, b in zip(before, after)]
     total = sum(d[:8]) or 1
     idle = d[3] + d[4]
-    return {"busy_fraction": round(1 - idle / total, 3), "steal_fraction": round(d[7] / total, 3) if len(d) > 7 else 0.0}
+    return {
+        "busy_fraction": round(1 - idle / total, 3),
+        "steal_fraction": round(d[7] / total, 3) if len(d) > 7 else 0.0,
+    }
 
 
 def _log(msg: str) -> None:
@@ -129,7 +132,9 @@ def machine_info() -> dict[str, Any]:
 
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+            return subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
 
@@ -145,7 +150,10 @@ def machine_info() -> dict[str, Any]:
         "os": platform.platform(),
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
-        "versions": {d: version(d) for d in ("nhsim", "simpy", "numpy", "scipy", "pydantic", "ciw", "dask", "distributed")},
+        "versions": {
+            d: version(d)
+            for d in ("nhsim", "simpy", "numpy", "scipy", "pydantic", "ciw", "dask", "distributed")
+        },
         "git_commit": git("rev-parse", "--short", "HEAD"),
         "git_sim_modified": bool(git("status", "--porcelain", "--", "sim")),
         "engine_sha256": _engine_digest(),
@@ -190,10 +198,15 @@ def measured_subprocess(cmd: list[str], cwd: Path = ROOT) -> dict[str, Any]:
     exit), peak RSS and CPU time, from its own resource usage, and its standard output."""
     with tempfile.TemporaryDirectory(prefix="nhsim-bench-") as tmp:
         usage_file = Path(tmp) / "usage.json"
-        proc = subprocess.run([sys.executable, "-c", _LAUNCHER, str(usage_file), str(cwd), *cmd],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, str(usage_file), str(cwd), *cmd],
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0 or not usage_file.exists():
-            raise RuntimeError(f"{shlex.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+            raise RuntimeError(
+                f"{shlex.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}"
+            )
         usage = json.loads(usage_file.read_text())
     return {
         "wall_s": usage["wall_s"],
@@ -221,7 +234,8 @@ def replication_seed(scenario: Any) -> int:
 
 # ---------------------------------------------------------------------------- 1. M/M/c
 def bench_mmc(customers: int, rounds: int, seed: int = 1, batches: int = 30) -> dict[str, Any]:
-    from mmc_reference import C, ENGINES, LAM, MU, nhsim_engine, nhsim_scenario, theory_mean_wait
+    from mmc_reference import ENGINES, LAM, MU, C, nhsim_engine, nhsim_scenario, theory_mean_wait
+
     from sim.runs.stats import t_interval
 
     names = list(ENGINES)
@@ -238,23 +252,27 @@ def bench_mmc(customers: int, rounds: int, seed: int = 1, batches: int = 30) -> 
     runs: dict[str, list[Any]] = {n: [] for n in names}
     cpu: dict[str, list[float]] = {n: [] for n in names}
     for r in range(rounds):
-        order = names[r % len(names):] + names[: r % len(names)]
+        order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
             gc.collect()
             c0 = time.process_time()
             res = call(name, customers)
             cpu[name].append(time.process_time() - c0)
             runs[name].append(res)
-        _log(f"  M/M/c round {r + 1}/{rounds}: " + ", ".join(
-            f"{n} {runs[n][-1].served / runs[n][-1].seconds:,.0f}/s" for n in names))
+        _log(
+            f"  M/M/c round {r + 1}/{rounds}: "
+            + ", ".join(f"{n} {runs[n][-1].served / runs[n][-1].seconds:,.0f}/s" for n in names)
+        )
     load_after = _load()
 
     rate = {n: [x.served / x.seconds for x in runs[n]] for n in names}
     engines: dict[str, Any] = {}
     for name in names:
         ratios = [rate["nhsim"][i] / rate[name][i] for i in range(rounds)]
-        cpu_ratios = [(cpu[name][i] / runs[name][i].served) / (cpu["nhsim"][i] / runs["nhsim"][i].served)
-                      for i in range(rounds)]
+        cpu_ratios = [
+            (cpu[name][i] / runs[name][i].served) / (cpu["nhsim"][i] / runs["nhsim"][i].served)
+            for i in range(rounds)
+        ]
         engines[name] = {
             "seconds": [x.seconds for x in runs[name]],
             "cpu_seconds": [round(c, 4) for c in cpu[name]],
@@ -276,7 +294,7 @@ def bench_mmc(customers: int, rounds: int, seed: int = 1, batches: int = 30) -> 
         res = call(name, customers, waits)
         k = batches
         m = len(waits) // k
-        means = [statistics.fmean(waits[i * m:(i + 1) * m]) for i in range(k)]
+        means = [statistics.fmean(waits[i * m : (i + 1) * m]) for i in range(k)]
         iv = t_interval(means, 0.99)
         mean = statistics.fmean(waits)
         engines[name]["validation"] = {
@@ -292,8 +310,15 @@ def bench_mmc(customers: int, rounds: int, seed: int = 1, batches: int = 30) -> 
             "timed_run_mean_wait_hours": res.mean_wait,
         }
     return {
-        "workload": {"lambda_per_hour": LAM, "mu_per_hour": MU, "servers": C, "utilisation": LAM / (C * MU),
-                     "customers": customers, "seed": seed, "discipline": "FCFS"},
+        "workload": {
+            "lambda_per_hour": LAM,
+            "mu_per_hour": MU,
+            "servers": C,
+            "utilisation": LAM / (C * MU),
+            "customers": customers,
+            "seed": seed,
+            "discipline": "FCFS",
+        },
         "rounds": rounds,
         "theory_mean_wait_hours": theory,
         "loadavg_before": load_before,
@@ -313,7 +338,9 @@ def child_replication(name: str) -> None:
     t1 = time.perf_counter()
     tally = run_replication(scenario, replication_seed(scenario))
     t2 = time.perf_counter()
-    print(json.dumps({"patients": tally.patients, "import_load_s": t1 - t0, "replication_s": t2 - t1}))
+    print(
+        json.dumps({"patients": tally.patients, "import_load_s": t1 - t0, "replication_s": t2 - t1})
+    )
 
 
 def bench_scenarios(rounds: int) -> dict[str, Any]:
@@ -328,7 +355,7 @@ def bench_scenarios(rounds: int) -> dict[str, Any]:
     cpu: dict[str, list[float]] = {n: [] for n in SCENARIOS}
     patients: dict[str, int] = {}
     for r in range(rounds):
-        order = SCENARIOS[r % len(SCENARIOS):] + SCENARIOS[: r % len(SCENARIOS)]
+        order = SCENARIOS[r % len(SCENARIOS) :] + SCENARIOS[: r % len(SCENARIOS)]
         for name in order:
             gc.collect()
             c0, t0 = time.process_time(), time.perf_counter()
@@ -336,7 +363,10 @@ def bench_scenarios(rounds: int) -> dict[str, Any]:
             secs[name].append(time.perf_counter() - t0)
             cpu[name].append(time.process_time() - c0)
             patients[name] = tally.patients
-        _log(f"  scenarios round {r + 1}/{rounds}: " + ", ".join(f"{n} {secs[n][-1]:.2f} s" for n in SCENARIOS))
+        _log(
+            f"  scenarios round {r + 1}/{rounds}: "
+            + ", ".join(f"{n} {secs[n][-1]:.2f} s" for n in SCENARIOS)
+        )
     load_after = _load()
 
     out: dict[str, Any] = {}
@@ -372,8 +402,13 @@ def bench_scenarios(rounds: int) -> dict[str, Any]:
             "patients": child["patients"],
         }
         _log(f"  {name}: peak RSS {res['peak_rss_mb']:.0f} MB (fresh subprocess)")
-    return {"rounds": rounds, "reference": REFERENCE, "loadavg_before": load_before,
-            "loadavg_after": load_after, "scenarios": out}
+    return {
+        "rounds": rounds,
+        "reference": REFERENCE,
+        "loadavg_before": load_before,
+        "loadavg_after": load_after,
+        "scenarios": out,
+    }
 
 
 def bench_event_log() -> dict[str, Any]:
@@ -384,11 +419,24 @@ def bench_event_log() -> dict[str, Any]:
         for log in (False, True):
             with tempfile.TemporaryDirectory(prefix="nhsim-bench-") as tmp:
                 dest = Path(tmp) / "out"
-                cmd = [*nhsim_command(), "run", str(config(name)), "-n", "1", *(["--event-log"] if log else []),
-                       "--out", str(dest), "-q", "--no-plots"]
+                cmd = [
+                    *nhsim_command(),
+                    "run",
+                    str(config(name)),
+                    "-n",
+                    "1",
+                    *(["--event-log"] if log else []),
+                    "--out",
+                    str(dest),
+                    "-q",
+                    "--no-plots",
+                ]
                 res = measured_subprocess(cmd)
-                entry = {"command": shlex.join(cmd).replace(tmp, "<tmp>").replace(str(ROOT) + "/", ""), "peak_rss_mb": res["peak_rss_mb"],
-                         "wall_s": res["wall_s"]}
+                entry = {
+                    "command": shlex.join(cmd).replace(tmp, "<tmp>").replace(str(ROOT) + "/", ""),
+                    "peak_rss_mb": res["peak_rss_mb"],
+                    "wall_s": res["wall_s"],
+                }
                 if log:
                     files = sorted((dest / "events").glob("*.csv"))
                     entry["log_bytes"] = sum(f.stat().st_size for f in files)
@@ -397,9 +445,11 @@ def bench_event_log() -> dict[str, Any]:
             out[name]["with_log" if log else "without_log"] = entry
         extra = out[name]["with_log"]["peak_rss_mb"] - out[name]["without_log"]["peak_rss_mb"]
         out[name]["extra_rss_mb"] = extra
-        _log(f"  {name}: nhsim run peak RSS {out[name]['without_log']['peak_rss_mb']:.0f} MB, "
-             f"with --event-log {out[name]['with_log']['peak_rss_mb']:.0f} MB "
-             f"({out[name]['with_log']['log_rows']:,} rows, {out[name]['with_log']['log_bytes'] / MB:.0f} MB of log)")
+        _log(
+            f"  {name}: nhsim run peak RSS {out[name]['without_log']['peak_rss_mb']:.0f} MB, "
+            f"with --event-log {out[name]['with_log']['peak_rss_mb']:.0f} MB "
+            f"({out[name]['with_log']['log_rows']:,} rows, {out[name]['with_log']['log_bytes'] / MB:.0f} MB of log)"
+        )
     return out
 
 
@@ -411,7 +461,12 @@ def bench_parallel(replications: int, rounds: int) -> dict[str, Any]:
     from sim.runs.replications import run
     from sim.scenario import load_scenario
 
-    for logger in ("distributed", "distributed.nanny", "distributed.scheduler", "distributed.worker"):
+    for logger in (
+        "distributed",
+        "distributed.nanny",
+        "distributed.scheduler",
+        "distributed.worker",
+    ):
         logging.getLogger(logger).setLevel(logging.ERROR)
     scenario = load_scenario(config(REFERENCE))
     seed = scenario.run.seed
@@ -429,14 +484,18 @@ def bench_parallel(replications: int, rounds: int) -> dict[str, Any]:
     secs: dict[str, list[float]] = {k: [] for k in configs}
     load_before = _load()
     for r in range(rounds):
-        order = list(configs)[r % len(configs):] + list(configs)[: r % len(configs)]
+        order = list(configs)[r % len(configs) :] + list(configs)[: r % len(configs)]
         for key in order:
             cluster = None
             backend = configs[key]
             if backend is None:
                 # no cluster left running in the background of the other measurements
-                cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-                with Client(cluster) as client:  # workers that have imported nhsim, as a standing cluster has
+                cluster = LocalCluster(
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+                with Client(
+                    cluster
+                ) as client:  # workers that have imported nhsim, as a standing cluster has
                     client.run(importlib.import_module, "sim.runs.replications")
                 backend = Backend("dask", 2, scheduler=cluster.scheduler_address)
             gc.collect()
@@ -450,9 +509,14 @@ def bench_parallel(replications: int, rounds: int) -> dict[str, Any]:
                 reference_values = values
             elif values != reference_values:
                 raise RuntimeError(f"{key}: results differ from the other backends")
-        _log(f"  parallel round {r + 1}/{rounds}: " + ", ".join(f"{k} {secs[k][-1]:.2f} s" for k in configs))
+        _log(
+            f"  parallel round {r + 1}/{rounds}: "
+            + ", ".join(f"{k} {secs[k][-1]:.2f} s" for k in configs)
+        )
     capacity = machine_parallel_capacity(rounds)
-    _log(f"  two CPU-bound processes at once get through {capacity['capacity_median']:.2f}x the work of one")
+    _log(
+        f"  two CPU-bound processes at once get through {capacity['capacity_median']:.2f}x the work of one"
+    )
     # Dask's start-up alone: open and close a 2-worker LocalCluster
     startup, shutdown = [], []
     for _ in range(max(1, min(rounds, 3))):
@@ -472,8 +536,8 @@ def bench_parallel(replications: int, rounds: int) -> dict[str, Any]:
         "rounds": rounds,
         "seed": seed,
         "note": "local_1 runs in this process; local_2 and dask_2 include starting and closing the pool or "
-                "LocalCluster; dask_2_running uses a 2-worker LocalCluster started, with nhsim imported in its "
-                "workers, just before the timing (not timed; connecting a client to it is timed) and closed after it",
+        "LocalCluster; dask_2_running uses a 2-worker LocalCluster started, with nhsim imported in its "
+        "workers, just before the timing (not timed; connecting a client to it is timed) and closed after it",
         "seconds": secs,
         "seconds_median": {k: _median(v) for k, v in secs.items()},
         "speedup_2_workers_per_round": speedup,
@@ -513,7 +577,12 @@ def machine_parallel_capacity(rounds: int) -> dict[str, Any]:
             alone.append(pool.submit(_spin).result())
             both.append(statistics.fmean(pool.map(_spin, [12_000_000, 12_000_000])))
     capacity = [2 * a / b for a, b in zip(alone, both)]
-    return {"alone_s": alone, "both_s": both, "capacity_per_round": capacity, "capacity_median": _median(capacity)}
+    return {
+        "alone_s": alone,
+        "both_s": both,
+        "capacity_per_round": capacity,
+        "capacity_median": _median(capacity),
+    }
 
 
 SECTIONS = {"parallel": bench_parallel}
@@ -524,8 +593,12 @@ def fresh_process_section(name: str, *numbers: int) -> dict[str, Any]:
     processes forked from this one would inherit its large heap (every earlier
     benchmark's objects), and copying it page by page would slow them down."""
     spec = ":".join([name, *map(str, numbers)])
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--section", spec],
-                          cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--section", spec],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"section {name} failed ({proc.returncode})")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -537,15 +610,28 @@ def bench_startup(times: int) -> dict[str, Any]:
     command = ""
     for _ in range(times):
         with tempfile.TemporaryDirectory(prefix="nhsim-bench-") as tmp:
-            cmd = [*nhsim_command(), "run", str(config("teaching")), "--replications", "1",
-                   "--out", str(Path(tmp) / "out"), "-q", "--no-plots"]
+            cmd = [
+                *nhsim_command(),
+                "run",
+                str(config("teaching")),
+                "--replications",
+                "1",
+                "--out",
+                str(Path(tmp) / "out"),
+                "-q",
+                "--no-plots",
+            ]
             res = measured_subprocess(cmd)
             command = shlex.join(cmd).replace(tmp, "<tmp>").replace(str(ROOT) + "/", "")
         walls.append(res["wall_s"])
         rss.append(res["peak_rss_mb"])
     bare = [measured_subprocess([sys.executable, "-c", "pass"])["wall_s"] for _ in range(times)]
-    imports = [measured_subprocess([sys.executable, "-c", "import sim.cli.main, sim.runs.replications, sim.scenario"])["wall_s"]
-               for _ in range(times)]
+    imports = [
+        measured_subprocess(
+            [sys.executable, "-c", "import sim.cli.main, sim.runs.replications, sim.scenario"]
+        )["wall_s"]
+        for _ in range(times)
+    ]
     return {
         "command": command,
         "wall_s": walls,
@@ -561,45 +647,116 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def add(key: str, what: str, measured: float, target: float, met: bool, unit: str = "") -> None:
-        rows.append({"key": key, "target": what, "measured": measured, "threshold": target, "unit": unit, "met": bool(met)})
+        rows.append(
+            {
+                "key": key,
+                "target": what,
+                "measured": measured,
+                "threshold": target,
+                "unit": unit,
+                "met": bool(met),
+            }
+        )
 
     if "mmc" in results:
         e = results["mmc"]["engines"]
         v = e["simpy"]["nhsim_speed_ratio_median"]
-        add("mmc_vs_simpy", "M/M/c: nhsim ≥ 4× faster than idiomatic SimPy", v, TARGETS["mmc_vs_simpy"], v >= TARGETS["mmc_vs_simpy"], "×")
+        add(
+            "mmc_vs_simpy",
+            "M/M/c: nhsim ≥ 4× faster than idiomatic SimPy",
+            v,
+            TARGETS["mmc_vs_simpy"],
+            v >= TARGETS["mmc_vs_simpy"],
+            "×",
+        )
         v = e["ciw"]["nhsim_speed_ratio_median"]
-        add("mmc_vs_ciw", "M/M/c: nhsim ≥ 8× faster than Ciw", v, TARGETS["mmc_vs_ciw"], v >= TARGETS["mmc_vs_ciw"], "×")
+        add(
+            "mmc_vs_ciw",
+            "M/M/c: nhsim ≥ 8× faster than Ciw",
+            v,
+            TARGETS["mmc_vs_ciw"],
+            v >= TARGETS["mmc_vs_ciw"],
+            "×",
+        )
         ratios = [1.0 / x for x in e["heapq"]["nhsim_speed_ratio_per_round"]]
         v = _median(ratios)
-        add("mmc_heapq_over_nhsim", "M/M/c: nhsim ≤ 3× slower than the heapq loop", v,
-            TARGETS["mmc_heapq_over_nhsim"], v <= TARGETS["mmc_heapq_over_nhsim"], "× slower")
+        add(
+            "mmc_heapq_over_nhsim",
+            "M/M/c: nhsim ≤ 3× slower than the heapq loop",
+            v,
+            TARGETS["mmc_heapq_over_nhsim"],
+            v <= TARGETS["mmc_heapq_over_nhsim"],
+            "× slower",
+        )
     if "scenarios" in results:
         s = results["scenarios"]["scenarios"]
         v = s["system_1m"]["patients_per_s_median"]
-        add("system_1m_patients_per_s", "system_1m: ≥ 100,000 patients/s", v, TARGETS["system_1m_patients_per_s"],
-            v >= TARGETS["system_1m_patients_per_s"], "patients/s")
+        add(
+            "system_1m_patients_per_s",
+            "system_1m: ≥ 100,000 patients/s",
+            v,
+            TARGETS["system_1m_patients_per_s"],
+            v >= TARGETS["system_1m_patients_per_s"],
+            "patients/s",
+        )
         v = s["system_1m"]["cost_per_patient_vs_reference_median"] - 1.0
-        add("cost_per_patient_spread", "cost per patient 50k → 1M within 25%", v, TARGETS["cost_per_patient_spread"],
-            abs(v) <= TARGETS["cost_per_patient_spread"], "relative change")
+        add(
+            "cost_per_patient_spread",
+            "cost per patient 50k → 1M within 25%",
+            v,
+            TARGETS["cost_per_patient_spread"],
+            abs(v) <= TARGETS["cost_per_patient_spread"],
+            "relative change",
+        )
         v = s["system_1m"]["subprocess"]["peak_rss_mb"]
-        add("system_1m_rss_mb", "system_1m replication peak RSS ≤ 250 MB", v, TARGETS["system_1m_rss_mb"],
-            v <= TARGETS["system_1m_rss_mb"], "MB")
+        add(
+            "system_1m_rss_mb",
+            "system_1m replication peak RSS ≤ 250 MB",
+            v,
+            TARGETS["system_1m_rss_mb"],
+            v <= TARGETS["system_1m_rss_mb"],
+            "MB",
+        )
     if "event_log" in results:
         v = results["event_log"]["system_1m"]["extra_rss_mb"]
-        add("event_log_extra_rss_mb", "system_1m --event-log: RSS does not grow with patients (extra ≤ 10 MB)", v,
-            TARGETS["event_log_extra_rss_mb"], v <= TARGETS["event_log_extra_rss_mb"], "MB")
+        add(
+            "event_log_extra_rss_mb",
+            "system_1m --event-log: RSS does not grow with patients (extra ≤ 10 MB)",
+            v,
+            TARGETS["event_log_extra_rss_mb"],
+            v <= TARGETS["event_log_extra_rss_mb"],
+            "MB",
+        )
     if "parallel" in results:
         p = results["parallel"]
         v = p["speedup_2_workers_median"]
-        add("two_workers_speedup", "16 replications: 2 local workers ≥ 1.8× faster than 1", v,
-            TARGETS["two_workers_speedup"], v >= TARGETS["two_workers_speedup"], "×")
+        add(
+            "two_workers_speedup",
+            "16 replications: 2 local workers ≥ 1.8× faster than 1",
+            v,
+            TARGETS["two_workers_speedup"],
+            v >= TARGETS["two_workers_speedup"],
+            "×",
+        )
         v = p["dask_over_local_2_median"]
-        add("dask_over_local", "Dask LocalCluster (2 workers) within 15% of the local pool", v,
-            TARGETS["dask_over_local"], v <= TARGETS["dask_over_local"], "× local time")
+        add(
+            "dask_over_local",
+            "Dask LocalCluster (2 workers) within 15% of the local pool",
+            v,
+            TARGETS["dask_over_local"],
+            v <= TARGETS["dask_over_local"],
+            "× local time",
+        )
     if "startup" in results:
         v = results["startup"]["wall_s_median"]
-        add("startup_s", "start-up (nhsim run teaching, 1 replication) ≤ 1.5 s", v, TARGETS["startup_s"],
-            v <= TARGETS["startup_s"], "s")
+        add(
+            "startup_s",
+            "start-up (nhsim run teaching, 1 replication) ≤ 1.5 s",
+            v,
+            TARGETS["startup_s"],
+            v <= TARGETS["startup_s"],
+            "s",
+        )
     return rows
 
 
@@ -614,71 +771,111 @@ def _f(x: float, digits: int = 2) -> str:
 def markdown(results: dict[str, Any]) -> str:
     lines: list[str] = []
     m = results["machine"]
-    lines.append(f"Machine: {m['cpu_model']}, {m['usable_cpus']} CPUs, {m['memory_gb']} GB; Python {m['python']}, "
-                 f"SimPy {m['versions']['simpy']}, NumPy {m['versions']['numpy']}, Ciw {m['versions']['ciw']}, "
-                 f"Dask {m['versions']['dask']}; {results['date']}")
-    lines.append(f"Command: `{results['command']}`; load average (1, 5, 15 min) {results.get('loadavg_start')} "
-                 f"at the start, {results.get('loadavg_end')} at the end")
-    busy = {k: results[k]["machine_cpu"] for k in ("mmc", "scenarios", "parallel") if results.get(k, {}).get("machine_cpu")}
+    lines.append(
+        f"Machine: {m['cpu_model']}, {m['usable_cpus']} CPUs, {m['memory_gb']} GB; Python {m['python']}, "
+        f"SimPy {m['versions']['simpy']}, NumPy {m['versions']['numpy']}, Ciw {m['versions']['ciw']}, "
+        f"Dask {m['versions']['dask']}; {results['date']}"
+    )
+    lines.append(
+        f"Command: `{results['command']}`; load average (1, 5, 15 min) {results.get('loadavg_start')} "
+        f"at the start, {results.get('loadavg_end')} at the end"
+    )
+    busy = {
+        k: results[k]["machine_cpu"]
+        for k in ("mmc", "scenarios", "parallel")
+        if results.get(k, {}).get("machine_cpu")
+    }
     if busy:
-        lines.append("Share of the machine's CPU busy (stolen by the host) during each part: " + ", ".join(
-            f"{k} {v['busy_fraction']:.0%} ({v['steal_fraction']:.1%})" for k, v in busy.items()))
+        lines.append(
+            "Share of the machine's CPU busy (stolen by the host) during each part: "
+            + ", ".join(
+                f"{k} {v['busy_fraction']:.0%} ({v['steal_fraction']:.1%})" for k, v in busy.items()
+            )
+        )
     if "mmc" in results:
         mm = results["mmc"]
         w = mm["workload"]
-        lines += ["", f"M/M/c ({w['servers']} servers, ρ = {w['utilisation']:.1f}, {w['customers']:,} customers), "
-                  f"{mm['rounds']} rounds round robin; Erlang C mean wait {mm['theory_mean_wait_hours']:.4f} h", "",
-                  "| engine | customers/s (median) | µs/customer | nhsim speed ÷ engine (median of rounds) "
-                  "| mean wait (h) | 99% batch-means CI | Erlang C inside? |",
-                  "|---|---:|---:|---:|---:|---|---|"]
+        lines += [
+            "",
+            f"M/M/c ({w['servers']} servers, ρ = {w['utilisation']:.1f}, {w['customers']:,} customers), "
+            f"{mm['rounds']} rounds round robin; Erlang C mean wait {mm['theory_mean_wait_hours']:.4f} h",
+            "",
+            "| engine | customers/s (median) | µs/customer | nhsim speed ÷ engine (median of rounds) "
+            "| mean wait (h) | 99% batch-means CI | Erlang C inside? |",
+            "|---|---:|---:|---:|---:|---|---|",
+        ]
         for name, e in mm["engines"].items():
             v = e["validation"]
-            lines.append(f"| {name} | {_f(e['customers_per_s_median'])} | {_f(e['us_per_customer_median'])} | "
-                         f"{_f(e['nhsim_speed_ratio_median'])} | {v['mean_wait_hours']:.4f} | "
-                         f"{v['ci99_low']:.4f}–{v['ci99_high']:.4f} | "
-                         f"{'yes' if v['within_ci99'] else 'NO'} ({v['relative_error']:+.1%}) |")
+            lines.append(
+                f"| {name} | {_f(e['customers_per_s_median'])} | {_f(e['us_per_customer_median'])} | "
+                f"{_f(e['nhsim_speed_ratio_median'])} | {v['mean_wait_hours']:.4f} | "
+                f"{v['ci99_low']:.4f}–{v['ci99_high']:.4f} | "
+                f"{'yes' if v['within_ci99'] else 'NO'} ({v['relative_error']:+.1%}) |"
+            )
     if "scenarios" in results:
         sc = results["scenarios"]
-        lines += ["", f"One replication-year per scenario ({sc['rounds']} rounds round robin; "
-                  "peak RSS of a fresh subprocess)", "",
-                  "| scenario | patients | wall s (median) | patients/s | µs/patient | cost/patient vs 50k | peak RSS MB |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            f"One replication-year per scenario ({sc['rounds']} rounds round robin; "
+            "peak RSS of a fresh subprocess)",
+            "",
+            "| scenario | patients | wall s (median) | patients/s | µs/patient | cost/patient vs 50k | peak RSS MB |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
         for name, s in sc["scenarios"].items():
-            lines.append(f"| {name} | {s['patients']:,} | {_f(s['seconds_median'])} | {_f(s['patients_per_s_median'])} | "
-                         f"{_f(s['us_per_patient_median'])} | {_f(s['cost_per_patient_vs_reference_median'])} | "
-                         f"{_f(s['subprocess']['peak_rss_mb'], 0)} |")
+            lines.append(
+                f"| {name} | {s['patients']:,} | {_f(s['seconds_median'])} | {_f(s['patients_per_s_median'])} | "
+                f"{_f(s['us_per_patient_median'])} | {_f(s['cost_per_patient_vs_reference_median'])} | "
+                f"{_f(s['subprocess']['peak_rss_mb'], 0)} |"
+            )
     if "event_log" in results:
-        lines += ["", "| `nhsim run <config> -n 1` | peak RSS MB | with `--event-log` | log rows | log MB |",
-                  "|---|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "| `nhsim run <config> -n 1` | peak RSS MB | with `--event-log` | log rows | log MB |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for name, e in results["event_log"].items():
-            lines.append(f"| {name} | {_f(e['without_log']['peak_rss_mb'], 0)} | {_f(e['with_log']['peak_rss_mb'], 0)} | "
-                         f"{e['with_log']['log_rows']:,} | {_f(e['with_log']['log_bytes'] / MB, 0)} |")
+            lines.append(
+                f"| {name} | {_f(e['without_log']['peak_rss_mb'], 0)} | {_f(e['with_log']['peak_rss_mb'], 0)} | "
+                f"{e['with_log']['log_rows']:,} | {_f(e['with_log']['log_bytes'] / MB, 0)} |"
+            )
     if "parallel" in results:
         p = results["parallel"]
-        lines += ["", f"{p['replications']} replications of {p['scenario']} ({p['rounds']} rounds round robin; "
-                  f"times include starting the pool or cluster, except `dask_2_running`; starting a 2-worker "
-                  f"LocalCluster alone takes {p['dask_cluster_start_s_median']:.2f} s; two CPU-bound processes at "
-                  f"once get through {p['machine_parallel_capacity']['capacity_median']:.2f}× the work of one on this "
-                  f"machine)", "",
-                  "| backend | wall s (median) | speed-up vs 1 worker (median of rounds) |", "|---|---:|---:|"]
+        lines += [
+            "",
+            f"{p['replications']} replications of {p['scenario']} ({p['rounds']} rounds round robin; "
+            f"times include starting the pool or cluster, except `dask_2_running`; starting a 2-worker "
+            f"LocalCluster alone takes {p['dask_cluster_start_s_median']:.2f} s; two CPU-bound processes at "
+            f"once get through {p['machine_parallel_capacity']['capacity_median']:.2f}× the work of one on this "
+            f"machine)",
+            "",
+            "| backend | wall s (median) | speed-up vs 1 worker (median of rounds) |",
+            "|---|---:|---:|",
+        ]
         base = p["seconds"]["local_1"]
         for k, v in p["seconds_median"].items():
             up = _median([a / b for a, b in zip(base, p["seconds"][k])])
             lines.append(f"| {k} | {_f(v)} | {_f(up)} |")
     if "startup" in results:
         s = results["startup"]
-        lines += ["", f"Start-up: `{s['command']}`: median {s['wall_s_median']:.2f} s of {len(s['wall_s'])} "
-                  f"(bare `python -c pass` {s['python_bare_s_median']:.2f} s, importing nhsim "
-                  f"{s['python_import_sim_s_median']:.2f} s)"]
+        lines += [
+            "",
+            f"Start-up: `{s['command']}`: median {s['wall_s_median']:.2f} s of {len(s['wall_s'])} "
+            f"(bare `python -c pass` {s['python_bare_s_median']:.2f} s, importing nhsim "
+            f"{s['python_import_sim_s_median']:.2f} s)",
+        ]
     if results.get("targets"):
         lines += ["", "| target | measured | met |", "|---|---:|---|"]
         for t in results["targets"]:
-            lines.append(f"| {t['target']} | {_f(t['measured'])} {t['unit']} | {'yes' if t['met'] else 'no'} |")
+            lines.append(
+                f"| {t['target']} | {_f(t['measured'])} {t['unit']} | {'yes' if t['met'] else 'no'} |"
+            )
     return "\n".join(lines)
 
 
 def _command_line() -> str:
     """The command as typed from the repository root (paths under it made relative)."""
+
     def rel(p: str) -> str:
         try:
             return str(Path(p).absolute().relative_to(ROOT))
@@ -690,14 +887,35 @@ def _command_line() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 rounds, 50,000 customers, 1 round elsewhere")
-    parser.add_argument("--out", type=Path, default=HERE / "out" / "results.json", help="JSON file to write")
-    parser.add_argument("--rounds", type=int, help="rounds of the M/M/c and scenario benchmarks (default 7; 2 quick)")
-    parser.add_argument("--only", default="mmc,scenarios,event_log,parallel,startup",
-                        help="comma-separated sections to run (default: all)")
-    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
-                        help="first wait up to SECONDS for the 1-minute load average to fall below 0.5")
-    parser.add_argument("--report", type=Path, metavar="JSON", help="only print the tables of an earlier results file")
+    parser.add_argument(
+        "--quick", action="store_true", help="2 rounds, 50,000 customers, 1 round elsewhere"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=HERE / "out" / "results.json", help="JSON file to write"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help="rounds of the M/M/c and scenario benchmarks (default 7; 2 quick)",
+    )
+    parser.add_argument(
+        "--only",
+        default="mmc,scenarios,event_log,parallel,startup",
+        help="comma-separated sections to run (default: all)",
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="first wait up to SECONDS for the 1-minute load average to fall below 0.5",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="JSON",
+        help="only print the tables of an earlier results file",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--section", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -721,7 +939,7 @@ def main(argv: list[str] | None = None) -> int:
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
     results: dict[str, Any] = {
         "command": _command_line(),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
         "machine": machine_info(),
         "targets_thresholds": TARGETS,
@@ -742,7 +960,9 @@ def main(argv: list[str] | None = None) -> int:
         _log("Event log: peak RSS with and without --event-log")
         results["event_log"] = bench_event_log()
     if "parallel" in sections:
-        _log("Replications in parallel: 1 and 2 local workers, Dask LocalCluster (in a fresh process)")
+        _log(
+            "Replications in parallel: 1 and 2 local workers, Dask LocalCluster (in a fresh process)"
+        )
         j0 = _cpu_jiffies()
         results["parallel"] = fresh_process_section("parallel", 16, 1 if args.quick else 5)
         results["parallel"]["machine_cpu"] = _machine_cpu(j0, _cpu_jiffies())

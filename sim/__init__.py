@@ -11,5 +11,5 @@ and how does that change with their capacity? The public API:
 from sim.runs.replications import Results, run, simulate
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
-__all__ = ["load_scenario", "simulate", "run", "Results", "Scenario", "ScenarioError"]
+__all__ = ["Results", "Scenario", "ScenarioError", "load_scenario", "run", "simulate"]
 __version__ = "0.1.0"

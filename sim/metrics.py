@@ -16,9 +16,25 @@ from sim.engine.core import Tally
 __all__ = ["compute_metrics", "is_headline"]
 
 _HEADLINE = {
-    "calls", "conveyances", "treated_on_scene", "answered_in_time", "diverted", "referrals", "seen",
-    "seen_within_target", "mean_wait_hours", "escalated", "utilisation", "admissions", "blocked",
-    "occupancy", "attendances", "bed_days", "delayed_discharge_days", "short_stay", "total",
+    "calls",
+    "conveyances",
+    "treated_on_scene",
+    "answered_in_time",
+    "diverted",
+    "referrals",
+    "seen",
+    "seen_within_target",
+    "mean_wait_hours",
+    "escalated",
+    "utilisation",
+    "admissions",
+    "blocked",
+    "occupancy",
+    "attendances",
+    "bed_days",
+    "delayed_discharge_days",
+    "short_stay",
+    "total",
 }
 
 
@@ -26,6 +42,7 @@ def is_headline(metric: str) -> bool:
     """The metrics the command line prints by default (the rest are in summary.csv)."""
     parts = metric.split(".")
     return len(parts) == 2 and parts[1] in _HEADLINE
+
 
 Out = dict[str, float]
 
@@ -69,7 +86,9 @@ def _ambulance(name: str, t: dict[str, Any], per_year: float, out: Out, hours: f
     out[f"{name}.call_before_convey"] = t["call_before_convey"] * per_year
     out[f"{name}.hub_closed"] = t["hub_closed"] * per_year
     out[f"{name}.not_conveyed_after_call"] = t["diverted"] * per_year
-    out[f"{name}.conveyed_fraction"] = _ratio(t["conveyances"], t["treated"] + t["diverted"] + t["conveyances"])
+    out[f"{name}.conveyed_fraction"] = _ratio(
+        t["conveyances"], t["treated"] + t["diverted"] + t["conveyances"]
+    )
     out[f"{name}.mean_response_minutes"] = _ratio(t["response_sum"] * 60.0, t["responded"])
     if t["fleet"] != math.inf:
         out[f"{name}.utilisation"] = _ratio(t["vehicle_hours"], t["fleet"] * hours)
@@ -105,14 +124,18 @@ def _acute(name: str, t: dict[str, Any], per_year: float, out: Out, hours: float
     out[f"{name}.bed_days"] = t["bed_hours"] / 24.0 * per_year
     out[f"{name}.delayed_discharge_days"] = t["delayed_hours"] / 24.0 * per_year
     out[f"{name}.arranging_days"] = t["arranging_hours"] / 24.0 * per_year
-    out[f"{name}.step_down_wait_days"] = (t["delayed_hours"] - t["arranging_hours"]) / 24.0 * per_year
+    out[f"{name}.step_down_wait_days"] = (
+        (t["delayed_hours"] - t["arranging_hours"]) / 24.0 * per_year
+    )
     out[f"{name}.mean_occupancy"] = mean_occupancy
     if t["beds"] is not None:
         out[f"{name}.occupancy"] = _ratio(mean_occupancy, t["beds"])
     out[f"{name}.delayed_fraction"] = _ratio(t["delayed_hours"], t["bed_hours"])
     out[f"{name}.mean_los_days"] = _ratio(t["los_sum_hours"] / 24.0, t["admissions"])
     out[f"{name}.boarded"] = t["boarded"] * per_year
-    out[f"{name}.mean_boarding_hours"] = _ratio(t["boarding_hours"], t["boarded"]) if t["boarded"] else 0.0
+    out[f"{name}.mean_boarding_hours"] = (
+        _ratio(t["boarding_hours"], t["boarded"]) if t["boarded"] else 0.0
+    )
     for dest, n in t["discharged"].items():
         out[f"{name}.discharged.{dest}"] = n * per_year
 

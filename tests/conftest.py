@@ -27,7 +27,9 @@ class Recorder:
         """The events at ``service`` (of kind ``event`` if given), in log order."""
         return [e for e in self.events if e[2] == service and (event is None or e[3] == event)]
 
-    def by_patient(self, service: str | None = None) -> dict[int, list[tuple[float, int, str, str, str]]]:
+    def by_patient(
+        self, service: str | None = None
+    ) -> dict[int, list[tuple[float, int, str, str, str]]]:
         """Each patient's events (at ``service`` if given), in log order."""
         out: dict[int, list[tuple[float, int, str, str, str]]] = defaultdict(list)
         for e in self.events:
@@ -48,6 +50,7 @@ def repo_root() -> Path:
 
 # -- writing TOML (the standard library only reads it) ------------------------------------
 
+
 def _toml_key(key: str) -> str:
     return json.dumps(key)  # always quoted: keys such as "services.ucr.staff" keep their dots
 
@@ -64,13 +67,17 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        return (
+            "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        )
     raise TypeError(f"TOML helper: cannot write {type(value).__name__}")
 
 
 def toml_dumps(data: dict[str, Any], _prefix: tuple[str, ...] = ()) -> str:
     """``data`` as TOML: scalars, lists and inline tables first, then each sub-table."""
-    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    lines = [
+        f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)
+    ]
     for k, v in data.items():
         if isinstance(v, dict):
             path = (*_prefix, k)

@@ -19,8 +19,8 @@ import simpy
 from sim.engine.calendar import Clock
 from sim.engine.patient import Patient
 from sim.engine.staffed import INF, StaffedQueue
-from sim.scenario.model import CommunityResponse
 from sim.engine.streams import Streams
+from sim.scenario.model import CommunityResponse
 
 __all__ = ["CommunityResponseTeam"]
 
@@ -34,7 +34,12 @@ class CommunityResponseTeam(StaffedQueue):
     start_event = "visit_start"
 
     def __init__(
-        self, env: simpy.Environment, name: str, spec: CommunityResponse, streams: Streams, clock: Clock,
+        self,
+        env: simpy.Environment,
+        name: str,
+        spec: CommunityResponse,
+        streams: Streams,
+        clock: Clock,
         log: Callable[..., None] | None = None,
     ) -> None:
         patience = spec.patience_hours if spec.patience_hours is not None else INF
@@ -47,7 +52,9 @@ class CommunityResponseTeam(StaffedQueue):
         self.escalation_names = list(esc)
         # no escalation route (no patience): -1, drawing nothing
         self._escalate_to = (
-            streams.choice(f"{name}.escalation", list(esc.values())) if esc else itertools.repeat(-1).__next__
+            streams.choice(f"{name}.escalation", list(esc.values()))
+            if esc
+            else itertools.repeat(-1).__next__
         )
         self._after_targets: list[Callable[[Patient], None]] = []
         self._esc_targets: list[Callable[[Patient], None]] = []
@@ -79,14 +86,23 @@ class CommunityResponseTeam(StaffedQueue):
         return tally
 
     # -- flow --------------------------------------------------------------------
-    def referral(self, pid: int, cohort: int, source: int, via: str, patient: Patient | None = None) -> None:
+    def referral(
+        self, pid: int, cohort: int, source: int, via: str, patient: Patient | None = None
+    ) -> None:
         """A new patient from a demand source, by their particulars."""
         self.refer(patient if patient is not None else Patient(pid, cohort, source, via))
 
     def refer(self, patient: Patient) -> None:
         """A referral arrives: visit now if someone is free, otherwise queue."""
         now = self.env.now
-        entry = (now + self.patience, now, patient, self._visit(), self._after(), self._escalate_to())
+        entry = (
+            now + self.patience,
+            now,
+            patient,
+            self._visit(),
+            self._after(),
+            self._escalate_to(),
+        )
         if self._log is not None:
             self._log(now, patient.id, self.name, "referred", "")
         if self.busy < self.on_shift and not self.queue:  # the common case of enqueue(), inline

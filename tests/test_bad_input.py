@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario.distributions import DIST_NAMES
-
 # A small valid scenario in the shape of configs/teaching.toml.
-from conftest import SMALL_SCENARIO  # noqa: E402
+from conftest import SMALL_SCENARIO
+
+from sim.scenario.distributions import DIST_NAMES
 
 BASE = 'name = "base"\n' + SMALL_SCENARIO
 
@@ -107,7 +107,11 @@ CASES = [
     ),
     Case(
         "cohorts_not_summing_to_one",
-        {"bad.toml": edited("cohorts = { young = 0.8, frail = 0.2 }", "cohorts = { young = 0.8, frail = 0.3 }")},
+        {
+            "bad.toml": edited(
+                "cohorts = { young = 0.8, frail = 0.2 }", "cohorts = { young = 0.8, frail = 0.3 }"
+            )
+        },
         ["bad.toml: population.cohorts: must sum to 1, got 1.1 (young=0.8, frail=0.3)"],
     ),
     Case(
@@ -133,7 +137,11 @@ CASES = [
     ),
     Case(
         "misspelt_key_in_distribution",
-        {"bad.toml": child('[services.ucr]\nvisit_minutes = { dist = "lognormal", mean = 90, sdd = 40 }\n')},
+        {
+            "bad.toml": child(
+                '[services.ucr]\nvisit_minutes = { dist = "lognormal", mean = 90, sdd = 40 }\n'
+            )
+        },
         [
             "bad.toml: services.ucr.visit_minutes.sd: is required for a lognormal distribution",
             "bad.toml: services.ucr.visit_minutes.sdd: unknown key; did you mean 'sd'?",
@@ -141,7 +149,11 @@ CASES = [
     ),
     Case(
         "empirical_without_values",
-        {"bad.toml": child('[services.ucr]\nvisit_minutes = { dist = "empirical", values = [] }\n')},
+        {
+            "bad.toml": child(
+                '[services.ucr]\nvisit_minutes = { dist = "empirical", values = [] }\n'
+            )
+        },
         ["bad.toml: services.ucr.visit_minutes.values: must have at least 1 value, got 0"],
     ),
     Case(
@@ -152,12 +164,16 @@ CASES = [
     Case(
         "bad_open_hours",
         {"bad.toml": edited('open_hours = "08-20"', 'open_hours = "8am to 8pm"')},
-        ["bad.toml: services.ucr.open_hours: must look like '08-20' (start-end, whole hours), got '8am to 8pm'"],
+        [
+            "bad.toml: services.ucr.open_hours: must look like '08-20' (start-end, whole hours), got '8am to 8pm'"
+        ],
     ),
     Case(
         "toml_syntax_error",
         {"bad.toml": child("[services.ucr\nstaff = 3\n")},
-        ["bad.toml: not valid TOML: Expected ']' at the end of a table declaration (at line 2, column 14)"],
+        [
+            "bad.toml: not valid TOML: Expected ']' at the end of a table declaration (at line 2, column 14)"
+        ],
     ),
     Case(
         "toml_duplicate_key",
@@ -195,7 +211,10 @@ CASES = [
     ),
     Case(
         "error_in_the_extended_file",
-        {"bad.toml": child("[services.ucr]\nstaff = 3\n"), "base.toml": edited("seed = 7", "seed = -7")},
+        {
+            "bad.toml": child("[services.ucr]\nstaff = 3\n"),
+            "base.toml": edited("seed = 7", "seed = -7"),
+        },
         ["base.toml: run.seed: must be >= 0, got -7"],
     ),
     Case(
@@ -238,12 +257,16 @@ CASES = [
     Case(
         "unknown_destination_in_route",
         {"bad.toml": child("[services.ucr]\nescalation = { ambulence = 0.5, ed = 0.5 }\n")},
-        ["bad.toml: services.ucr.escalation.ambulence: unknown service 'ambulence'; did you mean 'ambulance'?"],
+        [
+            "bad.toml: services.ucr.escalation.ambulence: unknown service 'ambulence'; did you mean 'ambulance'?"
+        ],
     ),
     Case(
         "unknown_destination_without_a_close_name",
         {"bad.toml": child("[services.ucr]\nafter_visit = { home = 0.7, hospital = 0.3 }\n")},
-        ["bad.toml: services.ucr.after_visit.hospital: unknown service 'hospital'; known: home, ucr, ambulance, ed"],
+        [
+            "bad.toml: services.ucr.after_visit.hospital: unknown service 'hospital'; known: home, ucr, ambulance, ed"
+        ],
     ),
     Case(
         "unknown_service_for_demand",
@@ -321,7 +344,9 @@ CASES = [
     Case(
         "set_inside_a_number",
         {},
-        ["--set: services.ucr.staff: is not a table, so 'services.ucr.staff.day=3' cannot set a key inside it"],
+        [
+            "--set: services.ucr.staff: is not a table, so 'services.ucr.staff.day=3' cannot set a key inside it"
+        ],
         scenario="base.toml",
         args=["--set", "services.ucr.staff.day=3"],
     ),
@@ -408,7 +433,10 @@ def test_validate_reports_the_same_lines(tmp_path: Path) -> None:
 
 def test_unknown_service_kind_lists_the_kinds(tmp_path: Path) -> None:
     """The list of kinds grows with the model, so only its form and two members are fixed here."""
-    write_files(tmp_path, {"bad.toml": edited('kind = "outcome"\ndescription = "a 999 call"', 'kind = "outcom"')})
+    write_files(
+        tmp_path,
+        {"bad.toml": edited('kind = "outcome"\ndescription = "a 999 call"', 'kind = "outcom"')},
+    )
     out = tmp_path / "out"
     proc = run_cli(tmp_path, "run", "bad.toml", "--out", str(out))
     assert "Traceback" not in proc.stderr + proc.stdout
@@ -428,5 +456,8 @@ def test_bad_command_line_option_writes_nothing(tmp_path: Path) -> None:
     proc = run_cli(tmp_path, "run", "base.toml", "--out", str(out), "--replications", "0")
     assert "Traceback" not in proc.stderr + proc.stdout
     assert proc.returncode == 2
-    assert proc.stderr.splitlines()[-1] == "nhsim run: error: argument --replications/-n: must be >= 1, got 0"
+    assert (
+        proc.stderr.splitlines()[-1]
+        == "nhsim run: error: argument --replications/-n: must be >= 1, got 0"
+    )
     assert not out.exists()

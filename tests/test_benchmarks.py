@@ -10,13 +10,12 @@ from __future__ import annotations
 import sys
 
 import pytest
-
 from conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
-import mmc_reference as mmc  # noqa: E402
-import profile_engine  # noqa: E402
+import mmc_reference as mmc
+import profile_engine
 
 N = 3000
 

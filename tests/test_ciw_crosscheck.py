@@ -25,12 +25,12 @@ from scipy import stats
 
 ciw = pytest.importorskip("ciw")
 
-from sim.engine.calendar import HOURS_PER_YEAR  # noqa: E402
-from sim.runs.replications import run  # noqa: E402
-from sim.scenario import scenario_from_dict  # noqa: E402
-from sim.scenario.model import Scenario  # noqa: E402
-from sim.runs.stats import t_interval  # noqa: E402
-from sim.runs.theory import mmc_mean_wait  # noqa: E402
+from sim.engine.calendar import HOURS_PER_YEAR
+from sim.runs.replications import run
+from sim.runs.stats import t_interval
+from sim.runs.theory import mmc_mean_wait
+from sim.scenario import scenario_from_dict
+from sim.scenario.model import Scenario
 
 CONFIDENCE = 0.99
 REPLICATIONS = 20
@@ -86,7 +86,11 @@ def ciw_replication(seed: int) -> dict[str, float]:
     out: dict[str, float] = {}
     per_year = HOURS_PER_YEAR / (end - start)
     for node, name in ((1, "A"), (2, "B")):
-        waits = [r.waiting_time for r in q.get_all_records() if r.node == node and start <= r.service_start_date < end]
+        waits = [
+            r.waiting_time
+            for r in q.get_all_records()
+            if r.node == node and start <= r.service_start_date < end
+        ]
         out[f"{name}.mean_wait_hours"] = float(np.mean(waits))
         out[f"{name}.seen"] = len(waits) * per_year
     return out
@@ -139,4 +143,6 @@ def test_both_reproduce_the_jackson_network(samples, metric: str) -> None:  # ty
     for label, sample in zip(("nhsim", "Ciw"), samples[metric]):
         iv = t_interval(sample, CONFIDENCE)
         theory = JACKSON[metric]
-        assert iv.contains(theory), f"{label} {metric}: {theory:.4f} outside [{iv.ci_low:.4f}, {iv.ci_high:.4f}]"
+        assert iv.contains(theory), (
+            f"{label} {metric}: {theory:.4f} outside [{iv.ci_low:.4f}, {iv.ci_high:.4f}]"
+        )

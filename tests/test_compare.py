@@ -18,15 +18,23 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT, write_toml
+
 from sim.cli.main import main
 from sim.runs.compare import AVOIDED_METRICS, compare
 from sim.scenario import load_scenario
 
 NEIGHBOURHOOD = REPO_ROOT / "configs" / "neighbourhood_50k.toml"
 INVEST = REPO_ROOT / "configs" / "neighbourhood_50k_invest.toml"
-COLUMNS = ["metric", "counterfactual_mean", "scenario_mean", "difference", "ci_low", "ci_high", "pct_change"]
+COLUMNS = [
+    "metric",
+    "counterfactual_mean",
+    "scenario_mean",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "pct_change",
+]
 
 
 def same_values(a: np.ndarray, b: np.ndarray) -> bool:
@@ -40,6 +48,7 @@ def read_csv(path) -> list[dict[str, str]]:
 
 
 # -- common random numbers ----------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def invest_comparisons():
@@ -71,10 +80,14 @@ def test_paired_and_independent_runs_share_the_counterfactual(invest_comparisons
     assert paired.difference(m).mean == pytest.approx(float(diffs.mean()), rel=1e-12)
     avoided = paired.avoided(m)
     assert (avoided.mean, avoided.ci_low, avoided.ci_high) == (
-        -paired.difference(m).mean, -paired.difference(m).ci_high, -paired.difference(m).ci_low)
+        -paired.difference(m).mean,
+        -paired.difference(m).ci_high,
+        -paired.difference(m).ci_low,
+    )
 
 
 # -- a scenario against itself ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("overrides", [[], ["services.ucr.staff=0"]], ids=["as-is", "ucr-off"])
 def test_scenario_against_itself_differs_by_exactly_nothing(overrides) -> None:
@@ -86,7 +99,10 @@ def test_scenario_against_itself_differs_by_exactly_nothing(overrides) -> None:
     assert len(rows) == len(comparison.counterfactual.metric_names()) > 50
     defined = 0
     for row in rows:
-        cf, sc = comparison.counterfactual.values(row.metric), comparison.scenario.values(row.metric)
+        cf, sc = (
+            comparison.counterfactual.values(row.metric),
+            comparison.scenario.values(row.metric),
+        )
         assert same_values(cf, sc), row.metric
         d = row.difference
         if np.isnan(cf).all():  # undefined in every replication (e.g. utilisation of no staff)
@@ -136,15 +152,29 @@ def test_cli_compare_writes_its_tables(cli_comparison) -> None:
     metrics = [r["metric"] for r in rows]
     assert len(metrics) == len(set(metrics)) > 50
     avoided_present = [m for m in AVOIDED_METRICS if m in metrics]
-    assert avoided_present[:4] == ["ambulance.conveyances", "admissions.total", "admissions.short_stay",
-                                   "acute.bed_days"]
-    assert metrics[: len(avoided_present)] == avoided_present  # the avoided metrics come first, in order
+    assert avoided_present[:4] == [
+        "ambulance.conveyances",
+        "admissions.total",
+        "admissions.short_stay",
+        "acute.bed_days",
+    ]
+    assert (
+        metrics[: len(avoided_present)] == avoided_present
+    )  # the avoided metrics come first, in order
     for side in ("counterfactual", "scenario"):
         for name in ("scenario.json", "replications.csv", "summary.csv"):
             assert (out / side / name).is_file(), f"{side}/{name}"
         assert len(read_csv(out / side / "replications.csv")) == 4
-    assert json.loads((out / "counterfactual" / "scenario.json").read_text())["services"]["ucr"]["staff"] == 1
-    assert json.loads((out / "scenario" / "scenario.json").read_text())["services"]["ucr"]["staff"] == 3
+    assert (
+        json.loads((out / "counterfactual" / "scenario.json").read_text())["services"]["ucr"][
+            "staff"
+        ]
+        == 1
+    )
+    assert (
+        json.loads((out / "scenario" / "scenario.json").read_text())["services"]["ucr"]["staff"]
+        == 3
+    )
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["replications"] == 4
     assert manifest["paired"] is True
@@ -157,7 +187,11 @@ def test_cli_difference_is_scenario_minus_counterfactual(cli_comparison) -> None
     rows = read_csv(cli_comparison / "comparison.csv")
     checked = 0
     for r in rows:
-        cf, sc, d = float(r["counterfactual_mean"]), float(r["scenario_mean"]), float(r["difference"])
+        cf, sc, d = (
+            float(r["counterfactual_mean"]),
+            float(r["scenario_mean"]),
+            float(r["difference"]),
+        )
         lo, hi = float(r["ci_low"]), float(r["ci_high"])
         if math.isnan(d):
             continue
@@ -182,49 +216,97 @@ def test_cli_numbers_equal_the_library(cli_comparison, short_files) -> None:
     for r in rows:
         w = want[r["metric"]]
         got = [float(r[c]) for c in COLUMNS[1:]]
-        exp = [w.counterfactual_mean, w.scenario_mean, w.difference.mean, w.difference.ci_low,
-               w.difference.ci_high, w.pct_change]
-        assert all(g == e or (math.isnan(g) and math.isnan(e)) for g, e in zip(got, exp)), r["metric"]
+        exp = [
+            w.counterfactual_mean,
+            w.scenario_mean,
+            w.difference.mean,
+            w.difference.ci_low,
+            w.difference.ci_high,
+            w.pct_change,
+        ]
+        assert all(g == e or (math.isnan(g) and math.isnan(e)) for g, e in zip(got, exp)), r[
+            "metric"
+        ]
 
 
 def test_cli_compare_with_set_and_no_second_file(tmp_path, short_files) -> None:
     """Through the real command (a subprocess), not only ``main``."""
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "sim", "compare", str(short_files[0]), "--set", "services.ucr.staff=3",
-         "-n", "4", "--seed", "5", "--out", str(out), "-q", "--no-plots"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "compare",
+            str(short_files[0]),
+            "--set",
+            "services.ucr.staff=3",
+            "-n",
+            "4",
+            "--seed",
+            "5",
+            "--out",
+            str(out),
+            "-q",
+            "--no-plots",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert f"Results written to {out}/" in proc.stdout
-    assert json.loads((out / "counterfactual" / "scenario.json").read_text())["services"]["ucr"]["staff"] == 1
+    assert (
+        json.loads((out / "counterfactual" / "scenario.json").read_text())["services"]["ucr"][
+            "staff"
+        ]
+        == 1
+    )
     variant = json.loads((out / "scenario" / "scenario.json").read_text())
     assert variant["services"]["ucr"]["staff"] == 3
     assert variant["services"]["virtual_ward"]["beds"] == 10  # only the --set change
     cf = load_scenario(short_files[0])
-    comparison = compare(cf, load_scenario(short_files[0], ["services.ucr.staff=3"]), 4, 5, workers=1)
+    comparison = compare(
+        cf, load_scenario(short_files[0], ["services.ucr.staff=3"]), 4, 5, workers=1
+    )
     want = {r.metric: r for r in comparison.rows()}
     rows = read_csv(out / "comparison.csv")
     assert [r["metric"] for r in rows][:2] == ["ambulance.conveyances", "admissions.total"]
     for r in rows:
         d = float(r["difference"])
-        assert d == want[r["metric"]].difference.mean or (math.isnan(d) and math.isnan(want[r["metric"]].difference.mean))
+        assert d == want[r["metric"]].difference.mean or (
+            math.isnan(d) and math.isnan(want[r["metric"]].difference.mean)
+        )
     seen = next(r for r in rows if r["metric"] == "ucr.seen")
     assert float(seen["difference"]) > 0  # three clinicians see more referrals than one
 
 
 def test_cli_compare_without_scenario_or_set_is_refused(tmp_path, capsys) -> None:
     out = tmp_path / "out"
-    assert main(["compare", str(NEIGHBOURHOOD), "-n", "2", "--out", str(out), "-q", "--no-plots"]) == 2
+    assert (
+        main(["compare", str(NEIGHBOURHOOD), "-n", "2", "--out", str(out), "-q", "--no-plots"]) == 2
+    )
     assert "--set" in capsys.readouterr().err
     assert not out.exists()
 
 
 def test_cli_compare_refuses_an_occupied_out_dir(cli_comparison, short_files, capsys) -> None:
     before = (cli_comparison / "comparison.csv").read_bytes()
-    code = main(["compare", str(short_files[0]), str(short_files[1]), "-n", "2", "--out", str(cli_comparison), "-q",
-                 "--no-plots"])
+    code = main(
+        [
+            "compare",
+            str(short_files[0]),
+            str(short_files[1]),
+            "-n",
+            "2",
+            "--out",
+            str(cli_comparison),
+            "-q",
+            "--no-plots",
+        ]
+    )
     assert code == 2
     assert "already exists" in capsys.readouterr().err
     assert (cli_comparison / "comparison.csv").read_bytes() == before

@@ -26,8 +26,14 @@ PATIENCE = 4.0
 TARGET = 2.0
 
 
-def network(team: dict | None = None, *, days: float = 42, warmup_days: float = 0, rate_per_1000: float = 6000,
-            drop: tuple[str, ...] = ()):
+def network(
+    team: dict | None = None,
+    *,
+    days: float = 42,
+    warmup_days: float = 0,
+    rate_per_1000: float = 6000,
+    drop: tuple[str, ...] = (),
+):
     """A UCR team open 08-20 with patience, escalating to 999 / ED / home; visits end at
     home, ED or (rarely) 999. 10,000 people at 6,000 referrals per 1,000 a year ≈ 6.8 an hour."""
     ucr = {
@@ -71,7 +77,10 @@ def simulate(scen, seed: int):
 
 def assert_conserved(t: dict) -> None:
     assert t["in_system_start"] + t["referrals"] == (
-        sum(t["escalated"].values()) + sum(t["outcomes"].values()) + t["waiting_end"] + t["visiting_end"]
+        sum(t["escalated"].values())
+        + sum(t["outcomes"].values())
+        + t["waiting_end"]
+        + t["visiting_end"]
     )
 
 
@@ -100,8 +109,12 @@ def replay(events, warmup_hours: float, patience: float = PATIENCE) -> dict:
     routed_to_outcome = 0
     for pid, evs in by_patient.items():
         kinds = [e[3] for e in evs]
-        assert kinds in (["referred"], ["referred", "visit_start"], ["referred", "visit_start", "visit_end"],
-                         ["referred", "escalated"]), (pid, kinds)
+        assert kinds in (
+            ["referred"],
+            ["referred", "visit_start"],
+            ["referred", "visit_start", "visit_end"],
+            ["referred", "escalated"],
+        ), (pid, kinds)
         ref = evs[0][0]
         times = [e[0] for e in evs]
         assert times == sorted(times)
@@ -198,7 +211,14 @@ def test_event_log_accounts_for_every_patient(run) -> None:
     tally, events, open_hours = run
     t = tally.services["ucr"]
     r = replay(events, tally.clock.warmup_hours)
-    for key in ("referrals", "seen", "within_target", "in_system_start", "waiting_end", "visiting_end"):
+    for key in (
+        "referrals",
+        "seen",
+        "within_target",
+        "in_system_start",
+        "waiting_end",
+        "visiting_end",
+    ):
         assert r[key] == t[key], key
     assert r["escalated"] == {k: v for k, v in t["escalated"].items() if v}
     assert r["outcomes"] == {k: v for k, v in t["outcomes"].items() if v}
@@ -213,7 +233,9 @@ def test_no_staff_means_everyone_escalates() -> None:
     t = tally.services["ucr"]
     assert t["seen"] == 0 and t["visiting_end"] == 0 and sum(t["outcomes"].values()) == 0
     assert not any(e[3] in ("visit_start", "visit_end") for e in events)
-    assert sum(t["escalated"].values()) == t["in_system_start"] + t["referrals"] - t["waiting_end"] > 0
+    assert (
+        sum(t["escalated"].values()) == t["in_system_start"] + t["referrals"] - t["waiting_end"] > 0
+    )
     # Those still waiting were referred within the last patience interval.
     last = tally.clock.horizon_hours - PATIENCE
     assert t["waiting_end"] == sum(1 for e in events if e[3] == "referred" and e[0] > last)
@@ -222,7 +244,9 @@ def test_no_staff_means_everyone_escalates() -> None:
     replay(events, tally.clock.warmup_hours)
 
 
-@pytest.mark.parametrize("keep_escalation", [False, True], ids=["no escalation", "escalation but no patience"])
+@pytest.mark.parametrize(
+    "keep_escalation", [False, True], ids=["no escalation", "escalation but no patience"]
+)
 def test_no_patience_means_nobody_escalates(keep_escalation: bool) -> None:
     # One clinician and heavy demand: a long queue, yet nobody leaves it.
     drop = ("patience_hours",) if keep_escalation else ("patience_hours", "escalation")
@@ -236,7 +260,9 @@ def test_no_patience_means_nobody_escalates(keep_escalation: bool) -> None:
 
 
 def test_all_visits_end_at_home() -> None:
-    tally, events = simulate(network({"after_visit": {"home": 1.0}}, days=21, warmup_days=3), seed=6)
+    tally, events = simulate(
+        network({"after_visit": {"home": 1.0}}, days=21, warmup_days=3), seed=6
+    )
     t = tally.services["ucr"]
     assert t["outcomes"] == {"home": t["outcomes"]["home"]} and t["outcomes"]["home"] > 0
     ends = [e for e in events if e[3] == "visit_end"]
@@ -265,14 +291,22 @@ def test_waits_are_never_negative() -> None:
     visit_mean=st.floats(10, 240),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_conservation_property(staff, patience, open_hours, warmup_days, rate, visit_mean, seed) -> None:
-    team = {"staff": staff, "open_hours": open_hours, "visit_minutes": {"dist": "exponential", "mean": visit_mean}}
+def test_conservation_property(
+    staff, patience, open_hours, warmup_days, rate, visit_mean, seed
+) -> None:
+    team = {
+        "staff": staff,
+        "open_hours": open_hours,
+        "visit_minutes": {"dist": "exponential", "mean": visit_mean},
+    }
     drop: tuple[str, ...] = ()
     if patience is None:
         drop = ("patience_hours",)
     else:
         team["patience_hours"] = patience
-    tally, events = simulate(network(team, days=5, warmup_days=warmup_days, rate_per_1000=rate, drop=drop), seed)
+    tally, events = simulate(
+        network(team, days=5, warmup_days=warmup_days, rate_per_1000=rate, drop=drop), seed
+    )
     t = tally.services["ucr"]
     assert_conserved(t)
     assert_outcomes_routed(tally)
@@ -282,5 +316,12 @@ def test_conservation_property(staff, patience, open_hours, warmup_days, rate, v
     if patience is None:
         assert sum(t["escalated"].values()) == 0
     r = replay(events, tally.clock.warmup_hours, math.inf if patience is None else patience)
-    for key in ("referrals", "seen", "within_target", "in_system_start", "waiting_end", "visiting_end"):
+    for key in (
+        "referrals",
+        "seen",
+        "within_target",
+        "in_system_start",
+        "waiting_end",
+        "visiting_end",
+    ):
         assert r[key] == t[key], key

@@ -20,7 +20,9 @@ MINE = version("nhsim")
 class FakeClient:
     """Answers like ``dask.distributed.Client`` for the two calls the check makes."""
 
-    def __init__(self, versions: dict[str, str] | None = None, missing: bool = False, workers: bool = True) -> None:
+    def __init__(
+        self, versions: dict[str, str] | None = None, missing: bool = False, workers: bool = True
+    ) -> None:
         self.versions = versions or {}
         self.missing = missing
         self.workers = workers
@@ -37,7 +39,9 @@ class FakeClient:
 
 
 def test_workers_with_this_version_pass() -> None:
-    check_workers(FakeClient({"tcp://10.0.0.2:4001": MINE, "tcp://10.0.0.3:4001": MINE}), "tcp://s:8786")
+    check_workers(
+        FakeClient({"tcp://10.0.0.2:4001": MINE, "tcp://10.0.0.3:4001": MINE}), "tcp://s:8786"
+    )
 
 
 def test_a_scheduler_without_workers_is_refused() -> None:
@@ -67,7 +71,11 @@ def test_a_worker_with_another_version_is_refused() -> None:
 
 def test_a_real_cluster_passes() -> None:
     distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster:
-        with distributed.Client(cluster.scheduler_address) as client:
-            check_workers(client, cluster.scheduler_address)
-            assert client.run(version, "nhsim") == {w: MINE for w in client.scheduler_info()["workers"]}
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster.scheduler_address) as client,
+    ):
+        check_workers(client, cluster.scheduler_address)
+        assert client.run(version, "nhsim") == {w: MINE for w in client.scheduler_info()["workers"]}

@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from sim.engine import run_replication
 from sim.engine.calendar import Clock
 from sim.engine.demand import arrival_times, cohort_mix, hourly_rates, month_profile, week_profile
-from sim.engine import run_replication
 from sim.engine.outcome import OutcomeCounter
 from sim.scenario import scenario_from_dict
 
@@ -33,8 +33,14 @@ DAY_OF_WEEK = [1.3, 1.1, 1.0, 1.0, 1.2, 0.6, 0.4]
 MONTH_OF_YEAR = [1.4, 1.3, 1.1, 1.0, 0.9, 0.8, 0.8, 0.8, 0.9, 1.0, 1.2, 1.5]
 
 
-def scenario(source: dict, *, size: int = 100_000, cohorts: dict | None = None, days: float = 28,
-             warmup_days: float = 0):
+def scenario(
+    source: dict,
+    *,
+    size: int = 100_000,
+    cohorts: dict | None = None,
+    days: float = 28,
+    warmup_days: float = 0,
+):
     """A scenario whose only demand source ``calls`` goes straight to an outcome ``ed``."""
     population: dict = {"size": size}
     if cohorts is not None:
@@ -163,7 +169,9 @@ def test_hour_of_week_profile_is_used_as_given() -> None:
     hour_of_week[100] = 3.0  # Friday 04:00-05:00, three times as busy
     scen = scenario({"rate_per_1000": 1000, "hour_of_week": hour_of_week}, days=700)
     clock = Clock(0, 700 * 24)
-    times = arrival_times(hourly_rates(scen.demand["calls"], scen.population, clock), np.random.default_rng(5))
+    times = arrival_times(
+        hourly_rates(scen.demand["calls"], scen.population, clock), np.random.default_rng(5)
+    )
     how = np.mod(np.floor(times).astype(np.int64), 168)
     assert set(np.unique(how)) == {5, 100}
     n5, n100 = int(np.sum(how == 5)), int(np.sum(how == 100))
@@ -173,6 +181,7 @@ def test_hour_of_week_profile_is_used_as_given() -> None:
 
 
 # -- month of year ----------------------------------------------------------------------
+
 
 def test_month_profile_has_mean_one_over_the_days_of_the_year() -> None:
     scen = scenario({"rate_per_1000": 10, "month_of_year": MONTH_OF_YEAR})
@@ -185,7 +194,9 @@ def test_month_profile_has_mean_one_over_the_days_of_the_year() -> None:
 def test_counts_by_month_follow_the_month_profile(warmup_days: int, years: int) -> None:
     """A warm-up runs in the previous December; a second year starts in January again."""
     days = 365 * years
-    scen = scenario({"rate_per_1000": 1000, "month_of_year": MONTH_OF_YEAR}, days=days, warmup_days=warmup_days)
+    scen = scenario(
+        {"rate_per_1000": 1000, "month_of_year": MONTH_OF_YEAR}, days=days, warmup_days=warmup_days
+    )
     clock = Clock(warmup_days * 24, days * 24)
     rates = hourly_rates(scen.demand["calls"], scen.population, clock)
     times = arrival_times(rates, np.random.default_rng(365 + warmup_days))
@@ -255,13 +266,16 @@ def test_cohort_with_zero_rate_gets_no_arrivals(monkeypatch) -> None:
         return original(self, patient)
 
     monkeypatch.setattr(OutcomeCounter, "accept", accept)
-    scen = scenario({"rate_per_1000": {**RATES, "old": 0.0}}, size=200_000, cohorts=COHORTS, days=60)
+    scen = scenario(
+        {"rate_per_1000": {**RATES, "old": 0.0}}, size=200_000, cohorts=COHORTS, days=60
+    )
     run_replication(scen, seed=4)
     assert len(cohorts_seen) > 0
     assert list(COHORTS).index("old") not in set(cohorts_seen)
 
 
 # -- normalisation ----------------------------------------------------------------------
+
 
 @settings(derandomize=True, database=None, deadline=None, max_examples=60)
 @given(

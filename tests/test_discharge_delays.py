@@ -10,8 +10,8 @@ delays inside the run; delayed days are arranging plus waits for step-down servi
 from __future__ import annotations
 
 import pytest
-
 from conftest import REPO_ROOT, Recorder
+
 from sim.engine.core import run_replication
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import load_scenario
@@ -23,18 +23,28 @@ SHORT = ["run.days=90", "run.warmup_days=0"]
 
 def test_each_patient_waits_the_fixed_delay_and_the_beds_count_it() -> None:
     # one day to arrange a discharge home; no delay on the other pathways
-    scenario = load_scenario(NEIGHBOURHOOD, SHORT + [
-        'services.acute.discharge_delay_days={ home = { dist = "fixed", mean = 1.0 } }',
-    ])
+    scenario = load_scenario(
+        NEIGHBOURHOOD,
+        SHORT
+        + [
+            'services.acute.discharge_delay_days={ home = { dist = "fixed", mean = 1.0 } }',
+        ],
+    )
     log = Recorder()
     tally = run_replication(scenario, SEED, log)
     acute = tally.services["acute"]
     end = float(tally.clock.measured_hours)
 
-    started = {pid: t for t, pid, _, _, detail in log.of("acute", "arranging_discharge") if detail == "home"}
+    started = {
+        pid: t
+        for t, pid, _, _, detail in log.of("acute", "arranging_discharge")
+        if detail == "home"
+    }
     assert len(started) > 500
     assert {d for *_, d in log.of("acute", "arranging_discharge")} == {"home"}
-    left = {pid: t for t, pid, _, _, detail in log.of("acute", "ready_for_discharge") if pid in started}
+    left = {
+        pid: t for t, pid, _, _, detail in log.of("acute", "ready_for_discharge") if pid in started
+    }
     for pid, t in started.items():
         if t + 24.0 <= end - 1e-9:
             assert left[pid] == pytest.approx(t + 24.0, abs=1e-9), pid
@@ -58,7 +68,7 @@ def test_delayed_days_are_arranging_plus_step_down_waits() -> None:
     # waits for full step-down services, from the log: waiting_in_acute to the service's admitted
     waits = 0.0
     open_waits: dict[tuple[int, str], float] = {}
-    for t, pid, svc, event, detail in log.events:
+    for t, pid, svc, event, _detail in log.events:
         if event == "waiting_in_acute":
             open_waits[(pid, svc)] = t
         elif event == "admitted" and (pid, svc) in open_waits:
@@ -70,7 +80,10 @@ def test_delayed_days_are_arranging_plus_step_down_waits() -> None:
 
 def test_a_delay_for_a_pathway_the_beds_do_not_have_is_an_error() -> None:
     with pytest.raises(ScenarioError) as err:
-        load_scenario(NEIGHBOURHOOD, ['services.acute.discharge_delay_days.reablment={ dist = "fixed", mean = 2 }'])
+        load_scenario(
+            NEIGHBOURHOOD,
+            ['services.acute.discharge_delay_days.reablment={ dist = "fixed", mean = 2 }'],
+        )
     assert str(err.value) == (
         "--set: services.acute.discharge_delay_days.reablment: "
         "unknown discharge pathway 'reablment'; did you mean 'reablement'?"

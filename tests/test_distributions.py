@@ -41,7 +41,11 @@ def _from_scipy(frozen) -> tuple[float, float, float]:
 
 def _empirical(values: list[float], weights: list[float] | None) -> tuple[float, float, float]:
     v = np.asarray(values, dtype=float)
-    p = np.full(len(v), 1.0 / len(v)) if weights is None else np.asarray(weights, float) / sum(weights)
+    p = (
+        np.full(len(v), 1.0 / len(v))
+        if weights is None
+        else np.asarray(weights, float) / sum(weights)
+    )
     m = float(p @ v)
     return m, float(p @ (v - m) ** 2), float(p @ (v - m) ** 4)
 
@@ -56,7 +60,9 @@ def reference(spec: dict) -> tuple[float, float, float]:
     if d == "lognormal":
         m, sd = spec["mean"], spec["sd"]
         sigma2 = math.log1p((sd / m) ** 2)
-        return _from_scipy(stats.lognorm(s=math.sqrt(sigma2), scale=math.exp(math.log(m) - sigma2 / 2)))
+        return _from_scipy(
+            stats.lognorm(s=math.sqrt(sigma2), scale=math.exp(math.log(m) - sigma2 / 2))
+        )
     if d == "gamma":
         m, sd = spec["mean"], spec["sd"]
         return _from_scipy(stats.gamma(a=(m / sd) ** 2, scale=sd * sd / m))
@@ -216,7 +222,12 @@ positive = st.floats(min_value=1e-3, max_value=1e4, allow_nan=False, allow_infin
 
 
 @settings(derandomize=True, database=None, deadline=None, max_examples=150)
-@given(kind=st.sampled_from(["gamma", "lognormal"]), mean=positive, sd=positive, seed=st.integers(0, 2**32 - 1))
+@given(
+    kind=st.sampled_from(["gamma", "lognormal"]),
+    mean=positive,
+    sd=positive,
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_mean_sd_parameterisation_property(kind: str, mean: float, sd: float, seed: int) -> None:
     """For any valid mean and sd, the model reports them back and draws values >= 0."""
     d = make({"dist": kind, "mean": mean, "sd": sd})

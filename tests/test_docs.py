@@ -19,14 +19,16 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from sim.cli.main import build_parser
+from sim.cli.parser import build_parser
 from sim.scenario.model import Scenario
 from sim.scenario.reference import render_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_MD = ROOT / "docs" / "reference" / "scenario.md"
 COMMAND_DOCS = [
-    ROOT / "docs" / "tutorial.md", ROOT / "README.md", ROOT / "docs" / "reference" / "cli.md",
+    ROOT / "docs" / "tutorial.md",
+    ROOT / "README.md",
+    ROOT / "docs" / "reference" / "cli.md",
     *sorted((ROOT / "docs" / "guides").glob("*.md")),
 ]
 
@@ -45,12 +47,20 @@ def test_scenario_reference_is_up_to_date(rendered: str) -> None:
     on_disk = SCENARIO_MD.read_text(encoding="utf-8")
     if on_disk != rendered:
         diff = "\n".join(
-            list(difflib.unified_diff(
-                on_disk.splitlines(), rendered.splitlines(), "docs/reference/scenario.md", "render_reference()",
-                lineterm="", n=1,
-            ))[:40]
+            list(
+                difflib.unified_diff(
+                    on_disk.splitlines(),
+                    rendered.splitlines(),
+                    "docs/reference/scenario.md",
+                    "render_reference()",
+                    lineterm="",
+                    n=1,
+                )
+            )[:40]
         )
-        pytest.fail(f"docs/reference/scenario.md is out of date with the scenario models: run `make docs`\n{diff}")
+        pytest.fail(
+            f"docs/reference/scenario.md is out of date with the scenario models: run `make docs`\n{diff}"
+        )
 
 
 def _models(annotation: typing.Any, seen: dict[str, type[BaseModel]]) -> None:
@@ -96,14 +106,29 @@ def test_reference_names_every_key(name: str, rendered: str) -> None:
     keys = [f.alias or key for key, f in model.model_fields.items()]
     missing = [k for k in keys if f"`{k}`" not in rendered]
     missing += [f'"{v}"' for v in _tag_values(model) if f'"{v}"' not in rendered]
-    assert not missing, f"{name}: not in the scenario reference: {', '.join(missing)} (run `make docs`)"
+    assert not missing, (
+        f"{name}: not in the scenario reference: {', '.join(missing)} (run `make docs`)"
+    )
 
 
 def test_reference_lists_tables_in_a_stable_order(rendered: str) -> None:
-    assert rendered == render_reference(), "render_reference() gives different text on a second call"
-    headings = re.findall(r"^## (.+)$", rendered, flags=re.M)
-    order = [h for h in headings if h in ("Top level", "`[run]`", "`[population]`", "`[demand.<name>]`", "`[services.<name>]`")]
-    assert order == ["Top level", "`[run]`", "`[population]`", "`[demand.<name>]`", "`[services.<name>]`"]
+    assert rendered == render_reference(), (
+        "render_reference() gives different text on a second call"
+    )
+    headings = re.findall(r"^## (.+)$", rendered, flags=re.MULTILINE)
+    order = [
+        h
+        for h in headings
+        if h
+        in ("Top level", "`[run]`", "`[population]`", "`[demand.<name>]`", "`[services.<name>]`")
+    ]
+    assert order == [
+        "Top level",
+        "`[run]`",
+        "`[population]`",
+        "`[demand.<name>]`",
+        "`[services.<name>]`",
+    ]
 
 
 # --------------------------------------------------------------------------- commands in the docs
@@ -143,7 +168,9 @@ def _commands(path: Path) -> list[str]:
     return out
 
 
-DOC_COMMANDS = [(p.relative_to(ROOT).as_posix(), c) for p in COMMAND_DOCS if p.is_file() for c in _commands(p)]
+DOC_COMMANDS = [
+    (p.relative_to(ROOT).as_posix(), c) for p in COMMAND_DOCS if p.is_file() for c in _commands(p)
+]
 
 SHELL_OPERATORS = {">", ">>", "2>", "2>&1", "|", "&&", "||", ";"}
 
@@ -162,8 +189,12 @@ def test_tutorial_shows_commands() -> None:
     assert len(tutorial) >= 5, "docs/tutorial.md should show the nhsim commands it teaches"
 
 
-@pytest.mark.parametrize(("doc", "command"), DOC_COMMANDS, ids=[f"{d}: {c}" for d, c in DOC_COMMANDS])
-def test_documented_command_is_accepted(doc: str, command: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("doc", "command"), DOC_COMMANDS, ids=[f"{d}: {c}" for d, c in DOC_COMMANDS]
+)
+def test_documented_command_is_accepted(
+    doc: str, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     argv = _argv(command)
     try:
         args = build_parser().parse_args(argv[1:])
@@ -184,7 +215,9 @@ def _subcommands() -> list[str]:
 def test_every_command_is_shown(name: str) -> None:
     """Each command appears in at least one documented example, so its examples are parsed too."""
     shown = {_argv(c)[1] for _, c in DOC_COMMANDS if len(_argv(c)) > 1}
-    assert name in shown, f"no code block in {', '.join(p.name for p in COMMAND_DOCS)} shows `nhsim {name} ...`"
+    assert name in shown, (
+        f"no code block in {', '.join(p.name for p in COMMAND_DOCS)} shows `nhsim {name} ...`"
+    )
 
 
 def test_cli_reference_names_every_command_and_option() -> None:
@@ -207,20 +240,29 @@ def test_cli_reference_names_every_command_and_option() -> None:
 # --------------------------------------------------------------------------- links between documents
 
 
-LINKED_DOCS = [ROOT / "README.md", ROOT / "results" / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+LINKED_DOCS = [
+    ROOT / "README.md",
+    ROOT / "results" / "README.md",
+    *sorted((ROOT / "docs").rglob("*.md")),
+]
 
 
 def _anchors(path: Path) -> set[str]:
     """The anchors GitHub makes for a Markdown file's headings, and explicit ``<a id>``s."""
     text = path.read_text(encoding="utf-8")
-    out = {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+    out = {
+        re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+        for h in re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)
+    }
     return out | set(re.findall(r'<a id="([^"]+)"', text))
 
 
-@pytest.mark.parametrize("doc", LINKED_DOCS, ids=[p.relative_to(ROOT).as_posix() for p in LINKED_DOCS])
+@pytest.mark.parametrize(
+    "doc", LINKED_DOCS, ids=[p.relative_to(ROOT).as_posix() for p in LINKED_DOCS]
+)
 def test_relative_links_resolve(doc: Path) -> None:
     """Every relative link names a file that exists, and a heading of it that exists."""
-    text = re.sub(r"```.*?```", "", doc.read_text(encoding="utf-8"), flags=re.S)
+    text = re.sub(r"```.*?```", "", doc.read_text(encoding="utf-8"), flags=re.DOTALL)
     broken = []
     for link in re.findall(r"\]\(([^)\s]+)\)", text):
         if re.match(r"[a-z]+:", link):

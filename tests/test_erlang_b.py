@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 
 from sim.runs.replications import run
-from sim.scenario import scenario_from_dict
-from sim.scenario.model import Scenario
 from sim.runs.stats import t_interval
 from sim.runs.theory import erlang_b
+from sim.scenario import scenario_from_dict
+from sim.scenario.model import Scenario
 
 CONFIDENCE = 0.99
 REPLICATIONS = 30
@@ -84,12 +84,16 @@ def test_blocking_is_erlang_b(beds: int, load: float, dist: str) -> None:
     assert np.all(step_ups > 0.5 * load * 365)  # the demand reached the ward
     # blocked patients went to the outcome, admitted ones stayed
     np.testing.assert_allclose(res.values("admitted.arrivals"), blocked, rtol=1e-12)
-    np.testing.assert_allclose(res.values("virtual_ward.admissions") + blocked, step_ups, rtol=1e-12)
+    np.testing.assert_allclose(
+        res.values("virtual_ward.admissions") + blocked, step_ups, rtol=1e-12
+    )
     iv = t_interval(blocked / step_ups, CONFIDENCE)
     theory = erlang_b(beds, load)
     assert iv.contains(theory), f"Erlang B {theory:.4f} outside [{iv.ci_low:.4f}, {iv.ci_high:.4f}]"
     # precise enough to tell this load from a neighbouring one (the check has power)
-    assert not iv.contains(erlang_b(beds, load * 1.1)) and not iv.contains(erlang_b(beds, load / 1.1))
+    assert not iv.contains(erlang_b(beds, load * 1.1)) and not iv.contains(
+        erlang_b(beds, load / 1.1)
+    )
 
 
 @pytest.mark.parametrize(("beds", "load", "dist"), CASES)
@@ -98,7 +102,9 @@ def test_mean_occupancy_is_carried_load(beds: int, load: float, dist: str) -> No
     res = results(beds, load, dist)
     iv = res.interval("virtual_ward.mean_occupancy", CONFIDENCE)
     carried = load * (1.0 - erlang_b(beds, load))
-    assert iv.contains(carried), f"carried load {carried:.3f} outside [{iv.ci_low:.3f}, {iv.ci_high:.3f}]"
+    assert iv.contains(carried), (
+        f"carried load {carried:.3f} outside [{iv.ci_low:.3f}, {iv.ci_high:.3f}]"
+    )
     assert iv.ci_high <= beds
     # the offered load (as if nobody were blocked) is not what the ward carries
     assert not iv.contains(load)
@@ -112,7 +118,11 @@ def test_insensitivity_same_blocking_for_both_distributions() -> None:
     replications are paired, and the 99% interval of the paired difference holds 0."""
     for beds, load in LOADS:
         exp, logn = (results(beds, load, d) for d in LOS)
-        assert np.array_equal(exp.values("virtual_ward.step_up"), logn.values("virtual_ward.step_up"))
-        share = [r.values("virtual_ward.blocked") / r.values("virtual_ward.step_up") for r in (exp, logn)]
+        assert np.array_equal(
+            exp.values("virtual_ward.step_up"), logn.values("virtual_ward.step_up")
+        )
+        share = [
+            r.values("virtual_ward.blocked") / r.values("virtual_ward.step_up") for r in (exp, logn)
+        ]
         diff = t_interval(share[1] - share[0], CONFIDENCE)
         assert diff.contains(0.0), (beds, load, diff)

@@ -11,8 +11,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT, write_toml
+
 from sim.cli.main import main
 from sim.runs.experiment_file import design_points, load_experiment
 
@@ -40,7 +40,9 @@ def test_experiment_loads(path: Path) -> None:
     exp = load_experiment(path)
     assert exp.name == path.stem
     assert exp.description
-    assert exp.vary or exp.search or exp.calibration or exp.published, "an experiment asks something"
+    assert exp.vary or exp.search or exp.calibration or exp.published, (
+        "an experiment asks something"
+    )
     base = exp.base_scenario()
     points = design_points(exp, base)
     assert points and all(set(p) <= set(exp.vary) for p in points)
@@ -95,7 +97,9 @@ def test_experiment_runs_end_to_end(path: Path, tmp_path: Path) -> None:
         assert len(csv_rows(d / "replications.csv")) == 2 * len(points)
         manifest = json.loads((d / "manifest.json").read_text())
         assert manifest["points_completed"] == len(points) and manifest["failed_points"] == []
-        check_figures(d, expected=len(exp.report))  # a heatmap or a tornado for each reported metric
+        check_figures(
+            d, expected=len(exp.report)
+        )  # a heatmap or a tornado for each reported metric
     if exp.search:
         assert main(["search", str(short), "--out", str(out / "search"), "-q", "-w", "2"]) == 0
         d = out / "search"

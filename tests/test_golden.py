@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from golden.regenerate import GOLDEN, golden_name, replications_text, scenario_files
 
 

@@ -24,12 +24,12 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT, Recorder
+
 from sim.engine.core import run_replication
 from sim.runs.replications import run
-from sim.scenario.loader import load_scenario
 from sim.runs.stats import t_interval
+from sim.scenario.loader import load_scenario
 
 NEIGHBOURHOOD = REPO_ROOT / "configs" / "neighbourhood_50k.toml"
 CONFIDENCE = 0.99
@@ -41,7 +41,9 @@ POOLS = ["virtual_ward", "reablement", "ic_beds"]
 @pytest.fixture(scope="module")
 def results():  # type: ignore[no-untyped-def]
     scenario = load_scenario(NEIGHBOURHOOD)  # the shipped warm-up
-    assert [n for n, s in scenario.services.items() if s.kind in ("virtual_ward", "intermediate_care")] == POOLS
+    assert [
+        n for n, s in scenario.services.items() if s.kind in ("virtual_ward", "intermediate_care")
+    ] == POOLS
     return run(scenario, REPLICATIONS, SEED, workers=2)
 
 
@@ -76,9 +78,13 @@ def test_acute_occupancy_is_admissions_times_stay_plus_delayed_days(results) -> 
 def test_bed_hours_are_the_stays_in_the_measured_period() -> None:
     """Sample-path Little's law: ∫ beds in use dt = Σ over stays of their time inside the
     measured period, each stay followed from ``admitted`` to ``discharged`` in the log."""
-    scenario = load_scenario(NEIGHBOURHOOD, [
-        "services.virtual_ward.initial_occupancy=5", "services.reablement.initial_occupancy=6",
-    ])
+    scenario = load_scenario(
+        NEIGHBOURHOOD,
+        [
+            "services.virtual_ward.initial_occupancy=5",
+            "services.reablement.initial_occupancy=6",
+        ],
+    )
     log = Recorder()
     tally = run_replication(scenario, SEED, log)
     start, end = float(tally.clock.warmup_hours), float(tally.clock.horizon_hours)

@@ -18,12 +18,12 @@ import math
 
 import numpy as np
 import pytest
+from conftest import REPO_ROOT
 from scipy import stats
 
-from conftest import REPO_ROOT
 from sim.runs.replications import Results, run
-from sim.scenario.loader import load_scenario
 from sim.runs.stats import t_interval
+from sim.scenario.loader import load_scenario
 
 NEIGHBOURHOOD = REPO_ROOT / "configs" / "neighbourhood_50k.toml"
 CONFIDENCE = 0.95
@@ -88,8 +88,12 @@ def test_more_capacity_avoids_conveyances(change: str) -> None:
     """UCR staff take escalations off the ambulance and free clinicians for the hub; more
     virtual ward beds let the hub divert more: conveyances fall, significantly."""
     base, more = results("baseline"), results(change)
-    diff = t_interval(more.values("ambulance.conveyances") - base.values("ambulance.conveyances"), CONFIDENCE)
-    assert diff.ci_high < 0.0, f"{change}: conveyances change by {diff.ci_low:.1f} to {diff.ci_high:.1f} a year"
+    diff = t_interval(
+        more.values("ambulance.conveyances") - base.values("ambulance.conveyances"), CONFIDENCE
+    )
+    assert diff.ci_high < 0.0, (
+        f"{change}: conveyances change by {diff.ci_low:.1f} to {diff.ci_high:.1f} a year"
+    )
     # through the hub: more patients diverted instead of conveyed
     diverted = t_interval(more.values("hub.diverted") - base.values("hub.diverted"), CONFIDENCE)
     assert diverted.ci_low > 0.0

@@ -19,8 +19,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
-
 from conftest import REPO_ROOT, Recorder
+
 from sim.engine.core import Tally, run_replication
 from sim.scenario.loader import load_scenario, read_scenario_data, scenario_from_dict
 from sim.scenario.model import HOME, Scenario
@@ -58,6 +58,7 @@ def run(scenario: Scenario, log: Recorder | None = None) -> Tally:
 
 
 # -- the flows between services, from the tallies -------------------------------------------
+
 
 def sent(scenario: Scenario, tally: Tally) -> Counter[str]:
     """How many patients each service (and each demand source) sent to each target, "home"
@@ -122,19 +123,30 @@ def check_flows(scenario: Scenario, tally: Tally) -> None:
         kind = spec.kind
         if kind == "community_response":
             out = sum(t["outcomes"].values()) + sum(t["escalated"].values())
-            assert t["referrals"] + t["in_system_start"] == out + t["waiting_end"] + t["visiting_end"], name
-            assert t["seen"] + t["in_system_start"] >= sum(t["outcomes"].values()) + t["visiting_end"], name
+            assert (
+                t["referrals"] + t["in_system_start"] == out + t["waiting_end"] + t["visiting_end"]
+            ), name
+            assert (
+                t["seen"] + t["in_system_start"] >= sum(t["outcomes"].values()) + t["visiting_end"]
+            ), name
         elif kind == "hub":
             callers = [n for n, s in services.items() if s.kind == "ambulance" and s.hub == name]
             assert t["calls"] == sum(tally.services[n]["call_before_convey"] for n in callers)
-            assert sum(tally.services[n]["diverted"] for n in callers) == sum(t["diverted"].values())
+            assert sum(tally.services[n]["diverted"] for n in callers) == sum(
+                t["diverted"].values()
+            )
             out = t["declined"] + t["no_capacity"] + sum(t["diverted"].values()) + t["gave_up"]
             assert t["calls"] + t["in_system_start"] == out + t["waiting_end"] + t["busy_end"], name
         elif kind in BED_POOLS:
-            assert t["admissions"] + t["in_system_start"] == sum(t["at_end"].values()) + t["in_system_end"], name
+            assert (
+                t["admissions"] + t["in_system_start"]
+                == sum(t["at_end"].values()) + t["in_system_end"]
+            ), name
             assert t["blocked"] <= t["step_ups"] and t["waited"] <= t["step_downs"], name
             acute = [n for n, s in services.items() if s.kind == "acute"]
-            assert t["step_downs"] == sum(tally.services[a]["discharged"].get(name, 0) for a in acute), name
+            assert t["step_downs"] == sum(
+                tally.services[a]["discharged"].get(name, 0) for a in acute
+            ), name
             if spec.beds is not None:
                 assert t["in_system_end"] <= spec.beds, name
         elif kind == "ed":
@@ -159,12 +171,19 @@ def check_warmup_0_balances(scenario: Scenario, tally: Tally) -> None:
             assert t["seen"] == sum(t["outcomes"].values()) + t["visiting_end"], name
         elif spec.kind == "acute":
             # still waiting in the bed for a step-down service: discharged, and still here
-            waiting = sum(tally.services[n]["waiting_end"] for n, s in services.items() if s.kind in BED_POOLS)
+            waiting = sum(
+                tally.services[n]["waiting_end"] for n, s in services.items() if s.kind in BED_POOLS
+            )
             assert t["in_system_start"] == spec.initial_occupancy
-            assert t["admissions"] + t["in_system_start"] == sum(t["discharged"].values()) - waiting + t["in_system_end"]
+            assert (
+                t["admissions"] + t["in_system_start"]
+                == sum(t["discharged"].values()) - waiting + t["in_system_end"]
+            )
     # Tally.exited counts over the whole run, so with no warm-up it is every way out sent
     flows = sent(scenario, tally)
-    outcomes = sum(tally.services[n]["arrivals"] for n, s in services.items() if s.kind == "outcome")
+    outcomes = sum(
+        tally.services[n]["arrivals"] for n, s in services.items() if s.kind == "outcome"
+    )
     assert tally.exited == flows[HOME] + outcomes
 
 
@@ -186,10 +205,15 @@ def goes_home(kind: str, event: str, detail: str) -> bool:
     if kind == "ambulance":
         return event == "treated_on_scene"
     if (kind, event) in {
-        ("community_response", "visit_end"), ("community_response", "escalated"), ("hub", "diverted"),
-        ("virtual_ward", "discharged"), ("virtual_ward", "blocked"),
-        ("intermediate_care", "discharged"), ("intermediate_care", "blocked"),
-        ("acute", "ready_for_discharge"), ("ed", "attended"),
+        ("community_response", "visit_end"),
+        ("community_response", "escalated"),
+        ("hub", "diverted"),
+        ("virtual_ward", "discharged"),
+        ("virtual_ward", "blocked"),
+        ("intermediate_care", "discharged"),
+        ("intermediate_care", "blocked"),
+        ("acute", "ready_for_discharge"),
+        ("ed", "attended"),
     }:
         return detail == HOME
     return False
@@ -204,7 +228,9 @@ def check_event_log(scenario: Scenario, tally: Tally, log: Recorder) -> None:
     times = [e[0] for e in log.events]
     assert times == sorted(times), "events are logged in time order"
     patients = log.by_patient()
-    assert sorted(patients) == list(range(1, tally.patients + 1)), "every patient appears in the log"
+    assert sorted(patients) == list(range(1, tally.patients + 1)), (
+        "every patient appears in the log"
+    )
     first_at: Counter[str] = Counter()
     ended = 0
     for pid, events in patients.items():
@@ -277,7 +303,12 @@ def test_initial_occupancy_patients_are_in_the_pools() -> None:
     log = Recorder()
     tally = run(scenario, log)
     placed = [e for e in log.events if e[0] == 0.0 and e[3] == "admitted"]
-    assert Counter(e[2] for e in placed) == {"virtual_ward": 8, "reablement": 12, "ic_beds": 10, "acute": 80}
+    assert Counter(e[2] for e in placed) == {
+        "virtual_ward": 8,
+        "reablement": 12,
+        "ic_beds": 10,
+        "acute": 80,
+    }
     assert tally.patients == sum(tally.arrivals.values()) + 8 + 12 + 10 + 80
 
 
@@ -298,10 +329,22 @@ def test_hospital_balances_with_no_warmup() -> None:
     assert amb["conveyances"] == ed["attendances_by_route"]["ambulance"] + transit
     assert 0 <= transit <= amb["in_system_end"]
     at_hub = hub["waiting_end"] + hub["busy_end"]
-    assert amb["calls"] == amb["treated"] + amb["diverted"] + ed["attendances_by_route"]["ambulance"] \
-        + amb["in_system_end"] + at_hub
-    assert amb["calls"] == amb["treated"] + amb["diverted"] + amb["conveyances"] \
-        + (amb["in_system_end"] - transit) + at_hub
+    assert (
+        amb["calls"]
+        == amb["treated"]
+        + amb["diverted"]
+        + ed["attendances_by_route"]["ambulance"]
+        + amb["in_system_end"]
+        + at_hub
+    )
+    assert (
+        amb["calls"]
+        == amb["treated"]
+        + amb["diverted"]
+        + amb["conveyances"]
+        + (amb["in_system_end"] - transit)
+        + at_hub
+    )
 
 
 def test_direct_admissions_are_added_to_those_from_the_ed() -> None:
@@ -321,6 +364,7 @@ def test_direct_admissions_are_added_to_those_from_the_ed() -> None:
 
 
 # -- extreme values -------------------------------------------------------------------------
+
 
 def test_no_ucr_staff_everyone_escalates() -> None:
     scenario = load_scenario(NEIGHBOURHOOD, WARMUP_0 + ["services.ucr.staff=0"])
@@ -344,7 +388,9 @@ def test_virtual_ward_with_no_beds_blocks_every_step_up() -> None:
     assert vw["step_ups"] > 0 and vw["step_downs"] > 0
     assert vw["blocked"] == vw["step_ups"]
     assert vw["admissions"] == 0 and vw["bed_hours"] == 0.0
-    assert vw["waited"] == vw["step_downs"] == vw["waiting_end"]  # step-downs wait in acute for ever
+    assert (
+        vw["waited"] == vw["step_downs"] == vw["waiting_end"]
+    )  # step-downs wait in acute for ever
     assert tally.services["hub"]["diverted"]["virtual_ward"] == 0
     assert tally.patients == tally.exited + tally.in_system_end
     check_flows(scenario, tally)
@@ -413,7 +459,9 @@ def test_everyone_conveyed() -> None:
     assert t["treated"] == 0 and t["call_before_convey"] == 0 and t["diverted"] == 0
     assert tally.services["hub"]["calls"] == 0
     # every call is conveyed once assessed: only calls still being assessed at the end are not
-    assessing = {e[1] for e in log.of("ambulance", "call")} - {e[1] for e in log.of("ambulance", "conveyed")}
+    assessing = {e[1] for e in log.of("ambulance", "call")} - {
+        e[1] for e in log.of("ambulance", "conveyed")
+    }
     assert t["conveyances"] == t["calls"] - len(assessing)
     assert len(assessing) <= t["in_system_end"]
     assert t["conveyances"] == len(log.of("ambulance", "conveyed"))

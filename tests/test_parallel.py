@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT
+
+from sim.engine.streams import replication_seeds
 from sim.runs import tasks as experiment
 from sim.runs.backends import Backend
 from sim.runs.replications import RunFailed, Task, run, run_tasks
 from sim.scenario import load_scenario
-from sim.engine.streams import replication_seeds
 
 real_execute_task = experiment.execute_task
 
@@ -48,7 +48,11 @@ def attempts(log_dir: Path, name: str) -> int:
 def misbehaving_execute_task(task: Task) -> list[dict[str, float]]:
     """``execute_task``, except for keys ``(behaviour, log_dir, name)`` and DIE_ONCE_MARKER."""
     key = task.key
-    if isinstance(key, tuple) and len(key) == 3 and key[0] in ("dies-once", "always-raises", "always-dies"):
+    if (
+        isinstance(key, tuple)
+        and len(key) == 3
+        and key[0] in ("dies-once", "always-raises", "always-dies")
+    ):
         behaviour, log_dir, name = key
         _note(log_dir, name)
         if behaviour == "always-raises":
@@ -59,7 +63,12 @@ def misbehaving_execute_task(task: Task) -> list[dict[str, float]]:
         if not marker.exists():
             marker.touch()
             os._exit(1)  # the worker process dies: no exception, no clean-up
-    if DIE_ONCE_MARKER is not None and task.indices and task.indices[0] == 0 and not DIE_ONCE_MARKER.exists():
+    if (
+        DIE_ONCE_MARKER is not None
+        and task.indices
+        and task.indices[0] == 0
+        and not DIE_ONCE_MARKER.exists()
+    ):
         DIE_ONCE_MARKER.touch()
         os._exit(1)
     return real_execute_task(task)
@@ -67,7 +76,9 @@ def misbehaving_execute_task(task: Task) -> list[dict[str, float]]:
 
 @pytest.fixture(scope="module")
 def scenario():
-    return load_scenario(REPO_ROOT / "configs" / "teaching.toml", ["run.days=30", "run.warmup_days=5"])
+    return load_scenario(
+        REPO_ROOT / "configs" / "teaching.toml", ["run.days=30", "run.warmup_days=5"]
+    )
 
 
 @pytest.fixture
@@ -80,10 +91,16 @@ def make_tasks(scenario, tmp_path: Path, special: dict[str, str], normal: int = 
     seeds = replication_seeds(99, 2 * (normal + len(special)))
     tasks = []
     for i in range(normal):
-        tasks.append(Task(("ok", i), scenario, tuple(seeds[2 * i: 2 * i + 2]), (2 * i, 2 * i + 1)))
+        tasks.append(Task(("ok", i), scenario, tuple(seeds[2 * i : 2 * i + 2]), (2 * i, 2 * i + 1)))
     for j, (name, behaviour) in enumerate(special.items(), start=normal):
-        tasks.append(Task((behaviour, str(tmp_path), name), scenario, tuple(seeds[2 * j: 2 * j + 2]),
-                          (2 * j, 2 * j + 1)))
+        tasks.append(
+            Task(
+                (behaviour, str(tmp_path), name),
+                scenario,
+                tuple(seeds[2 * j : 2 * j + 2]),
+                (2 * j, 2 * j + 1),
+            )
+        )
     return tasks
 
 
@@ -93,6 +110,7 @@ def expected(tasks: list[Task]) -> dict:
 
 
 # -- a worker process dies ------------------------------------------------------------------
+
 
 def test_task_whose_worker_dies_is_retried(patched, scenario, tmp_path) -> None:
     tasks = make_tasks(scenario, tmp_path, {"victim": "dies-once"})
@@ -104,7 +122,9 @@ def test_task_whose_worker_dies_is_retried(patched, scenario, tmp_path) -> None:
     assert done == want
 
 
-def test_run_completes_with_right_results_after_a_worker_dies(monkeypatch, patched, scenario, tmp_path) -> None:
+def test_run_completes_with_right_results_after_a_worker_dies(
+    monkeypatch, patched, scenario, tmp_path
+) -> None:
     want = run(scenario, 12, 5, workers=1)  # in this process: nothing dies
     marker = tmp_path / "replication-0.died"
     monkeypatch.setattr(sys.modules[__name__], "DIE_ONCE_MARKER", marker)
@@ -126,12 +146,17 @@ def test_on_result_sees_every_task_once_despite_a_death(patched, scenario, tmp_p
 
 # -- a task keeps failing ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("workers", [1, 2], ids=["serial", "pool"])
-def test_failing_task_is_reported_and_the_rest_complete(patched, scenario, tmp_path, workers) -> None:
+def test_failing_task_is_reported_and_the_rest_complete(
+    patched, scenario, tmp_path, workers
+) -> None:
     tasks = make_tasks(scenario, tmp_path, {"bad": "always-raises"})
     bad = tasks[-1].key
     want = {k: v for k, v in expected(tasks[:-1]).items()}
-    done, failures = run_tasks(tasks, Backend("local", workers), raise_on_failure=False, max_attempts=3)
+    done, failures = run_tasks(
+        tasks, Backend("local", workers), raise_on_failure=False, max_attempts=3
+    )
     assert list(failures) == [bad]
     assert "RuntimeError" in failures[bad] and "task bad always fails" in failures[bad]
     assert done == want

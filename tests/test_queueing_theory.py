@@ -29,6 +29,7 @@ SEED = 20240229
 
 # -- exact textbook formulas ---------------------------------------------------------------
 
+
 def exact_erlang_b(c: int, a: Fraction) -> Fraction:
     """(a^c / c!) / sum_{k=0}^{c} a^k / k!"""
     terms = [a**k / math.factorial(k) for k in range(c + 1)]
@@ -42,6 +43,7 @@ def exact_erlang_c(c: int, a: Fraction) -> Fraction:
 
 
 # -- sim.runs.theory against known values --------------------------------------------------------
+
 
 def test_erlang_b_known_values() -> None:
     assert erlang_b(1, 1.0) == pytest.approx(0.5, rel=1e-15)
@@ -61,8 +63,16 @@ def test_erlang_c_known_values() -> None:
     assert mmc_wait_within(2.0, 1.0, 3, 1.5) == pytest.approx(1 - 4 / 9 * math.exp(-1.5), rel=1e-15)
 
 
-@pytest.mark.parametrize("c,a", [(1, Fraction(1, 2)), (4, Fraction(3)), (5, Fraction(9, 2)), (12, Fraction(21, 2)),
-                                 (30, Fraction(25))])
+@pytest.mark.parametrize(
+    "c,a",
+    [
+        (1, Fraction(1, 2)),
+        (4, Fraction(3)),
+        (5, Fraction(9, 2)),
+        (12, Fraction(21, 2)),
+        (30, Fraction(25)),
+    ],
+)
 def test_erlang_b_and_c_match_the_exact_sums(c: int, a: Fraction) -> None:
     assert erlang_b(c, float(a)) == pytest.approx(float(exact_erlang_b(c, a)), rel=1e-12)
     assert erlang_c(c, float(a)) == pytest.approx(float(exact_erlang_c(c, a)), rel=1e-12)
@@ -74,7 +84,9 @@ def test_mm1_special_case(rho: float, mu: float, t: float) -> None:
     lam = rho * mu
     assert erlang_c(1, rho) == pytest.approx(rho, rel=1e-12)
     assert mmc_mean_wait(lam, mu, 1) == pytest.approx(rho / (mu - lam), rel=1e-9)
-    assert mmc_wait_within(lam, mu, 1, t) == pytest.approx(1 - rho * math.exp(-(mu - lam) * t), rel=1e-9, abs=1e-12)
+    assert mmc_wait_within(lam, mu, 1, t) == pytest.approx(
+        1 - rho * math.exp(-(mu - lam) * t), rel=1e-9, abs=1e-12
+    )
 
 
 @settings(derandomize=True, database=None, deadline=None, max_examples=200)
@@ -94,7 +106,9 @@ def test_overloaded_queue() -> None:
     assert mmc_wait_within(3.0, 1.0, 2, 5.0) == 0.0
 
 
-@pytest.mark.parametrize("lam,mu,t,target", [(4.5, 1.0, 2.0, 0.95), (0.6, 1.0, 2.0, 0.8), (10.0, 2.0, 0.25, 0.9)])
+@pytest.mark.parametrize(
+    "lam,mu,t,target", [(4.5, 1.0, 2.0, 0.95), (0.6, 1.0, 2.0, 0.8), (10.0, 2.0, 0.25, 0.9)]
+)
 def test_least_servers(lam: float, mu: float, t: float, target: float) -> None:
     def within(c: int) -> float:
         return 1 - float(exact_erlang_c(c, Fraction(lam / mu))) * math.exp(-(c * mu - lam) * t)
@@ -157,7 +171,9 @@ def test_built_in_verification_passes() -> None:
     assert len(results) == len(CHECKS) >= 6
     expected = {
         "ucr.mean_wait_hours": lambda lam, c: float(exact_erlang_c(c, Fraction(lam))) / (c - lam),
-        "ucr.seen_within_target": lambda lam, c: 1 - float(exact_erlang_c(c, Fraction(lam))) * math.exp(-(c - lam) * 2),
+        "ucr.seen_within_target": lambda lam, c: (
+            1 - float(exact_erlang_c(c, Fraction(lam))) * math.exp(-(c - lam) * 2)
+        ),
         "ucr.utilisation": lambda lam, c: lam / c,
     }
     loads = {"M/M/1": (0.6, 1), "M/M/5": (4.5, 5)}  # 60-minute visits: μ = 1 an hour

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +20,9 @@ import numpy as np
 import pytest
 
 from sim.engine import run_replication
+from sim.engine.streams import Streams, replication_seeds
 from sim.runs.replications import run
 from sim.scenario import load_scenario, scenario_from_dict
-from sim.engine.streams import Streams, replication_seeds
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEACHING = REPO_ROOT / "configs" / "teaching.toml"
@@ -48,6 +47,7 @@ def short_teaching():
 
 
 # -- replications -------------------------------------------------------------------------
+
 
 def test_same_seed_same_replications(short_teaching) -> None:
     a = run(short_teaching, 4, 11, workers=1)
@@ -109,9 +109,23 @@ def test_block_sampler_hands_out_the_block_draws_in_order() -> None:
 
 # -- the command line -----------------------------------------------------------------------
 
+
 def _cli(out: Path, *extra: str) -> None:
-    cmd = [sys.executable, "-m", "sim", "run", "configs/teaching.toml", "-n", "4", "--seed", "7",
-           "--out", str(out), "-q", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim",
+        "run",
+        "configs/teaching.toml",
+        "-n",
+        "4",
+        "--seed",
+        "7",
+        "--out",
+        str(out),
+        "-q",
+        *extra,
+    ]
     done = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
 
@@ -136,7 +150,12 @@ def cli_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("cli")
     out = root / "out"
     runs = {}
-    for name, extra in [("a", ()), ("b", ()), ("w1", ("--workers", "1")), ("w2", ("--workers", "2"))]:
+    for name, extra in [
+        ("a", ()),
+        ("b", ()),
+        ("w1", ("--workers", "1")),
+        ("w2", ("--workers", "2")),
+    ]:
         _cli(out, *extra)
         runs[name] = out.rename(root / name)
     return runs
@@ -174,6 +193,7 @@ def test_cli_results_match_the_library(cli_runs) -> None:
 
 
 # -- common random numbers ------------------------------------------------------------------
+
 
 def ucr_scenario(staff: int, extra_source: bool = False):
     data = {
@@ -242,7 +262,9 @@ def test_capacity_change_keeps_arrivals_and_visit_lengths() -> None:
         d1 = p1[p]["visit_end"][0] - p1[p]["visit_start"][0]
         d3 = p3[p]["visit_end"][0] - p3[p]["visit_start"][0]
         horizon = float(t1.clock.horizon_hours)
-        assert d1 == pytest.approx(d3, rel=1e-12, abs=4 * np.finfo(float).eps * horizon)  # float round-off
+        assert d1 == pytest.approx(
+            d3, rel=1e-12, abs=4 * np.finfo(float).eps * horizon
+        )  # float round-off
         assert p1[p]["visit_end"][1] == p3[p]["visit_end"][1]  # after-visit route
     for p in both_escalated:
         assert p1[p]["escalated"][1] == p3[p]["escalated"][1]  # escalation route

@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT, write_toml
+
 from sim.cli.main import main
 
 POINTS = 12  # 3 x 4 grid
@@ -41,8 +41,25 @@ def point_files(out: Path) -> dict[str, bytes]:
 
 def sweep_process(exp: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "sim", "sweep", str(exp), "--out", str(out), "-q", "-w", "1", "--no-plots", *extra],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "sweep",
+            str(exp),
+            "--out",
+            str(out),
+            "-q",
+            "-w",
+            "1",
+            "--no-plots",
+            *extra,
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
 
 
@@ -52,8 +69,10 @@ def interrupt_after_two_points(proc: subprocess.Popen[str], out: Path, sig: int)
     try:
         while len(point_files(out)) < 2:
             if proc.poll() is not None:
-                stdout, stderr = proc.communicate()
-                pytest.fail(f"the sweep ended before it could be interrupted (exit {proc.returncode}):\n{stderr}")
+                _stdout, stderr = proc.communicate()
+                pytest.fail(
+                    f"the sweep ended before it could be interrupted (exit {proc.returncode}):\n{stderr}"
+                )
             if time.monotonic() > deadline:
                 pytest.fail("no two points were written in 300 s")
             time.sleep(0.01)
@@ -80,7 +99,9 @@ def uninterrupted(experiment, tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
-def test_interrupted_sweep_resumes_to_the_same_results(experiment, uninterrupted, tmp_path, sig) -> None:
+def test_interrupted_sweep_resumes_to_the_same_results(
+    experiment, uninterrupted, tmp_path, sig
+) -> None:
     out = tmp_path / "out"
     proc = sweep_process(experiment, out)
     _, stderr = interrupt_after_two_points(proc, out, sig)
@@ -98,11 +119,13 @@ def test_interrupted_sweep_resumes_to_the_same_results(experiment, uninterrupted
     (old_run,) = runs
 
     resumed = sweep_process(experiment, out, "--resume")
-    r_stdout, r_stderr = resumed.communicate(timeout=300)
+    _r_stdout, r_stderr = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, r_stderr
 
     assert (out / "sweep.csv").read_bytes() == (uninterrupted / "sweep.csv").read_bytes()
-    assert (out / "replications.csv").read_bytes() == (uninterrupted / "replications.csv").read_bytes()
+    assert (out / "replications.csv").read_bytes() == (
+        uninterrupted / "replications.csv"
+    ).read_bytes()
     after = point_files(out)
     assert len(after) == POINTS
     for name, content in before.items():
@@ -113,4 +136,3 @@ def test_interrupted_sweep_resumes_to_the_same_results(experiment, uninterrupted
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["points_run_now"] == [int(name[6:10]) for name in rest]
     assert manifest["points_completed"] == POINTS and manifest["failed_points"] == []
-

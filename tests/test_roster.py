@@ -16,13 +16,14 @@ non-whole number of days: simulation hour ``t`` is calendar hour ``t - 30``.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
 
-from sim.engine.calendar import Clock
 from sim.engine import run_replication
+from sim.engine.calendar import Clock
 from sim.engine.roster import roster_changes, staffed_hours, week_roster
 from sim.scenario import scenario_from_dict
 
@@ -38,25 +39,32 @@ def _weekday(*spans: tuple[int, int, int]) -> list[int]:
     return day
 
 
-EXPLICIT_ROSTER = (
-    _weekday((7, 9, 1), (9, 17, 3), (17, 22, 2)) * 5 + _weekday((10, 18, 1)) * 2
-)
+EXPLICIT_ROSTER = _weekday((7, 9, 1), (9, 17, 3), (17, 22, 2)) * 5 + _weekday((10, 18, 1)) * 2
 
 CASES = {
-    "open 08-20": dict(team={"staff": 2, "open_hours": "08-20"}, lam=0.6,
-                       visit={"dist": "exponential", "mean": 60}),
-    "mon-fri 08-20": dict(team={"staff": 2, "open_hours": "08-20", "open_days": "mon-fri"}, lam=0.3,
-                          visit={"dist": "exponential", "mean": 60}),
-    "explicit roster": dict(team={"roster": EXPLICIT_ROSTER}, lam=0.5,
-                            visit={"dist": "lognormal", "mean": 60, "sd": 30}),
-    "long visits 08-20": dict(team={"staff": 2, "open_hours": "08-20"}, lam=0.25,
-                              visit={"dist": "fixed", "mean": 180}),
-    "long visits explicit roster": dict(team={"roster": EXPLICIT_ROSTER}, lam=0.25,
-                                        visit={"dist": "fixed", "mean": 180}),
+    "open 08-20": dict(
+        team={"staff": 2, "open_hours": "08-20"}, lam=0.6, visit={"dist": "exponential", "mean": 60}
+    ),
+    "mon-fri 08-20": dict(
+        team={"staff": 2, "open_hours": "08-20", "open_days": "mon-fri"},
+        lam=0.3,
+        visit={"dist": "exponential", "mean": 60},
+    ),
+    "explicit roster": dict(
+        team={"roster": EXPLICIT_ROSTER}, lam=0.5, visit={"dist": "lognormal", "mean": 60, "sd": 30}
+    ),
+    "long visits 08-20": dict(
+        team={"staff": 2, "open_hours": "08-20"}, lam=0.25, visit={"dist": "fixed", "mean": 180}
+    ),
+    "long visits explicit roster": dict(
+        team={"roster": EXPLICIT_ROSTER}, lam=0.25, visit={"dist": "fixed", "mean": 180}
+    ),
 }
 
 
-def team_scenario(team: dict, lam: float, visit: dict, days: float = DAYS, warmup_hours: int = WARMUP_HOURS):
+def team_scenario(
+    team: dict, lam: float, visit: dict, days: float = DAYS, warmup_hours: int = WARMUP_HOURS
+):
     return scenario_from_dict(
         {
             "run": {"days": days, "warmup_days": warmup_hours / 24},
@@ -154,13 +162,19 @@ def test_visits_are_first_come_first_served(case) -> None:
 
 def _integrals(events, week: np.ndarray, clock: Clock) -> tuple[float, float]:
     """Busy and overtime clinician-hours over the measured window, from the log."""
-    changes = [(e[0], +1 if e[3] == "visit_start" else -1) for e in events if e[3] in ("visit_start", "visit_end")]
+    changes = [
+        (e[0], +1 if e[3] == "visit_start" else -1)
+        for e in events
+        if e[3] in ("visit_start", "visit_end")
+    ]
     times = np.array([c[0] for c in changes])
     level = np.cumsum([c[1] for c in changes])
     w0, h = clock.warmup_hours, clock.horizon_hours
-    points = np.unique(np.concatenate([times[(times > w0) & (times < h)], np.arange(w0, h + 1, dtype=float)]))
+    points = np.unique(
+        np.concatenate([times[(times > w0) & (times < h)], np.arange(w0, h + 1, dtype=float)])
+    )
     busy_area = over_area = 0.0
-    for a, b in zip(points[:-1], points[1:]):
+    for a, b in itertools.pairwise(points):
         k = np.searchsorted(times, a, side="right")
         busy = int(level[k - 1]) if k > 0 else 0
         staff = staff_at(week, clock, a)
@@ -209,7 +223,9 @@ def test_weekend_closure_leaves_weekends_empty() -> None:
 
 
 def test_without_a_roster_the_team_is_on_all_week() -> None:
-    scen = team_scenario({"staff": 4}, 2.0, {"dist": "exponential", "mean": 60}, days=56, warmup_hours=0)
+    scen = team_scenario(
+        {"staff": 4}, 2.0, {"dist": "exponential", "mean": 60}, days=56, warmup_hours=0
+    )
     assert np.array_equal(week_roster(scen.services["ucr"]), np.full(168, 4))
     events: list = []
     run_replication(scen, seed=8, log=lambda *e: events.append(e))
@@ -219,6 +235,7 @@ def test_without_a_roster_the_team_is_on_all_week() -> None:
 
 
 # -- week_roster, roster_changes, staffed_hours --------------------------------------------
+
 
 def _team(**keys):
     """The validated spec of a team with the given staffing keys."""
@@ -232,22 +249,43 @@ def _hours(*ranges: range) -> set[int]:
 @pytest.mark.parametrize(
     "keys,on",
     [
-        ({"staff": 3, "open_hours": "08-20"}, _hours(*(range(24 * d + 8, 24 * d + 20) for d in range(7)))),
-        ({"staff": 3, "open_hours": "08-20", "open_days": "mon-fri"},
-         _hours(*(range(24 * d + 8, 24 * d + 20) for d in range(5)))),
+        (
+            {"staff": 3, "open_hours": "08-20"},
+            _hours(*(range(24 * d + 8, 24 * d + 20) for d in range(7))),
+        ),
+        (
+            {"staff": 3, "open_hours": "08-20", "open_days": "mon-fri"},
+            _hours(*(range(24 * d + 8, 24 * d + 20) for d in range(5))),
+        ),
         ({"staff": 3}, set(range(168))),
         ({"staff": 3, "open_hours": "00-24", "open_days": "sat,sun"}, set(range(120, 168))),
         # Overnight: 20:00 to 08:00 the next morning, every night.
-        ({"staff": 3, "open_hours": "20-08"},
-         _hours(*(range(24 * d + 20, 24 * d + 32) for d in range(7)))),
+        (
+            {"staff": 3, "open_hours": "20-08"},
+            _hours(*(range(24 * d + 20, 24 * d + 32) for d in range(7))),
+        ),
         # Monday night only: Monday 20:00 to Tuesday 08:00.
         ({"staff": 3, "open_hours": "20-08", "open_days": "mon"}, set(range(20, 32))),
         # Sunday night wraps into Monday morning of the same (every) week.
-        ({"staff": 3, "open_hours": "20-08", "open_days": "sun"}, set(range(164, 168)) | set(range(0, 8))),
-        ({"staff": 3, "open_hours": "22-06", "open_days": "fri-mon"},
-         _hours(*(range(24 * d + 22, 24 * d + 30) for d in (4, 5, 6, 0)))),
+        (
+            {"staff": 3, "open_hours": "20-08", "open_days": "sun"},
+            set(range(164, 168)) | set(range(8)),
+        ),
+        (
+            {"staff": 3, "open_hours": "22-06", "open_days": "fri-mon"},
+            _hours(*(range(24 * d + 22, 24 * d + 30) for d in (4, 5, 6, 0))),
+        ),
     ],
-    ids=["08-20", "mon-fri", "24/7", "weekend", "20-08 nightly", "20-08 mon", "20-08 sun", "22-06 fri-mon"],
+    ids=[
+        "08-20",
+        "mon-fri",
+        "24/7",
+        "weekend",
+        "20-08 nightly",
+        "20-08 mon",
+        "20-08 sun",
+        "22-06 fri-mon",
+    ],
 )
 def test_week_roster(keys: dict, on: set[int]) -> None:
     week = week_roster(_team(**keys))
@@ -272,7 +310,11 @@ def test_roster_changes_and_staffed_hours(warmup: int) -> None:
     staff0, changes = roster_changes(week, clock)
     by_hour = [int(week[(h - warmup) % 168]) for h in range(clock.horizon_hours)]
     assert staff0 == by_hour[0]
-    expected = [(float(h), by_hour[h]) for h in range(1, clock.horizon_hours) if by_hour[h] != by_hour[h - 1]]
+    expected = [
+        (float(h), by_hour[h])
+        for h in range(1, clock.horizon_hours)
+        if by_hour[h] != by_hour[h - 1]
+    ]
     assert changes == expected
     assert staffed_hours(week, clock, warmup, clock.horizon_hours) == float(sum(by_hour[warmup:]))
     assert staffed_hours(week, clock, 0, clock.horizon_hours) == float(sum(by_hour))
@@ -288,7 +330,9 @@ HANDOVER_ROSTER = ([0] * 8 + [1] * 8 + [2] + [0] * 7) * 7
 
 
 def test_no_visit_starts_at_the_instant_a_shift_ends() -> None:
-    scen = team_scenario({"roster": HANDOVER_ROSTER}, 5.0, {"dist": "fixed", "mean": 180}, days=7, warmup_hours=0)
+    scen = team_scenario(
+        {"roster": HANDOVER_ROSTER}, 5.0, {"dist": "fixed", "mean": 180}, days=7, warmup_hours=0
+    )
     events: list = []
     tally = run_replication(scen, seed=1, log=lambda *e: events.append(e))
     week = week_roster(scen.services["ucr"])

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from sim.scenario.distributions import DIST_NAMES, Distribution, Exponential, Fixed, Lognormal
 from sim.scenario import Problem, Scenario, ScenarioError, load_scenario, parse_override
+from sim.scenario.distributions import DIST_NAMES, Distribution, Exponential, Fixed, Lognormal
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = sorted((REPO_ROOT / "configs").rglob("*.toml"))
 
-from conftest import SMALL_SCENARIO  # noqa: E402
+from conftest import SMALL_SCENARIO
 
 BASE = SMALL_SCENARIO
 
@@ -66,8 +66,12 @@ def test_child_overrides_one_key_and_keeps_the_rest(here: Path) -> None:
     assert s.services["ucr"].staff == 5
     assert s.name == "child"
     # everything else is the base's
-    assert s.services["ucr"].model_dump(exclude={"staff"}) == base.services["ucr"].model_dump(exclude={"staff"})
-    assert s.model_dump(exclude={"name", "services"}) == base.model_dump(exclude={"name", "services"})
+    assert s.services["ucr"].model_dump(exclude={"staff"}) == base.services["ucr"].model_dump(
+        exclude={"staff"}
+    )
+    assert s.model_dump(exclude={"name", "services"}) == base.model_dump(
+        exclude={"name", "services"}
+    )
     assert s.services["ambulance"] == base.services["ambulance"]
     assert s.services["ed"] == base.services["ed"]
 
@@ -85,19 +89,31 @@ def test_child_adds_a_service_and_a_route_to_it(here: Path) -> None:
 
 
 def test_distribution_in_child_replaces_the_whole_table(here: Path) -> None:
-    write(here / "child.toml", 'extends = "base.toml"\n[services.ucr]\nvisit_minutes = { dist = "exponential", mean = 60 }\n')
+    write(
+        here / "child.toml",
+        'extends = "base.toml"\n[services.ucr]\nvisit_minutes = { dist = "exponential", mean = 60 }\n',
+    )
     # merged key by key, the base's sd would be left over: an unknown key for an exponential
-    assert load_scenario("child.toml").services["ucr"].visit_minutes == Exponential(dist="exponential", mean=60)
+    assert load_scenario("child.toml").services["ucr"].visit_minutes == Exponential(
+        dist="exponential", mean=60
+    )
 
 
 def test_distribution_in_child_takes_nothing_from_the_base(here: Path) -> None:
-    write(here / "child.toml", 'extends = "base.toml"\n[services.ucr]\nvisit_minutes = { dist = "gamma", mean = 60 }\n')
+    write(
+        here / "child.toml",
+        'extends = "base.toml"\n[services.ucr]\nvisit_minutes = { dist = "gamma", mean = 60 }\n',
+    )
     # a gamma needs an sd; the base's lognormal sd must not fill it in
-    assert problems_of("child.toml") == ["child.toml: services.ucr.visit_minutes.sd: is required for a gamma distribution"]
+    assert problems_of("child.toml") == [
+        "child.toml: services.ucr.visit_minutes.sd: is required for a gamma distribution"
+    ]
 
 
 def test_route_split_in_child_replaces_the_whole_split(here: Path) -> None:
-    write(here / "child.toml", 'extends = "base.toml"\n[services.ucr]\nafter_visit = { home = 1.0 }\n')
+    write(
+        here / "child.toml", 'extends = "base.toml"\n[services.ucr]\nafter_visit = { home = 1.0 }\n'
+    )
     # merged key by key, ed = 0.3 would survive and the split would sum to 1.3
     assert load_scenario("child.toml").services["ucr"].after_visit == {"home": 1.0}
 
@@ -105,13 +121,19 @@ def test_route_split_in_child_replaces_the_whole_split(here: Path) -> None:
 @pytest.mark.parametrize(
     ("table", "text", "expected"),
     [
-        ("population.cohorts", "[population]\ncohorts = { all = 1.0 }\n"
-         "[demand.referrals]\nrate_per_1000 = { all = 10 }\n", {"all": 1.0}),
+        (
+            "population.cohorts",
+            "[population]\ncohorts = { all = 1.0 }\n"
+            "[demand.referrals]\nrate_per_1000 = { all = 10 }\n",
+            {"all": 1.0},
+        ),
         ("escalation", "[services.ucr]\nescalation = { ambulance = 1.0 }\n", {"ambulance": 1.0}),
     ],
     ids=["cohorts", "escalation"],
 )
-def test_other_splits_in_child_replace_the_whole_split(here: Path, table: str, text: str, expected: dict) -> None:
+def test_other_splits_in_child_replace_the_whole_split(
+    here: Path, table: str, text: str, expected: dict
+) -> None:
     write(here / "child.toml", f'extends = "base.toml"\n{text}')
     s = load_scenario("child.toml")
     got = s.population.cohorts if table == "population.cohorts" else s.services["ucr"].escalation
@@ -120,9 +142,14 @@ def test_other_splits_in_child_replace_the_whole_split(here: Path, table: str, t
         assert s.demand["referrals"].rate_per_1000 == {"all": 10}
 
 
-def test_extends_chain_of_three_in_other_directories(here: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_extends_chain_of_three_in_other_directories(
+    here: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``extends`` is relative to the file that says it, not to the working directory."""
-    write(here / "area/middle.toml", 'extends = "../base.toml"\n[services.ucr]\nstaff = 4\nopen_hours = "07-22"\n')
+    write(
+        here / "area/middle.toml",
+        'extends = "../base.toml"\n[services.ucr]\nstaff = 4\nopen_hours = "07-22"\n',
+    )
     write(here / "area/options/top.toml", 'extends = "../middle.toml"\n[services.ucr]\nstaff = 6\n')
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -169,9 +196,19 @@ def test_loading_twice_gives_equal_scenarios(here: Path) -> None:
         ("name=", ["name"], ""),
     ],
     ids=[
-        "int", "float", "float_exponent", "bool_true", "bool_false", "quoted_string",
-        "bare_string", "bare_string_like_a_number", "equals_in_value", "list", "inline_table",
-        "spaces", "empty_value",
+        "int",
+        "float",
+        "float_exponent",
+        "bool_true",
+        "bool_false",
+        "quoted_string",
+        "bare_string",
+        "bare_string_like_a_number",
+        "equals_in_value",
+        "list",
+        "inline_table",
+        "spaces",
+        "empty_value",
     ],
 )
 def test_parse_override_types(text: str, keys: list[str], value: object) -> None:
@@ -181,11 +218,15 @@ def test_parse_override_types(text: str, keys: list[str], value: object) -> None
     assert type(got) is type(value)
 
 
-@pytest.mark.parametrize("text", ["services.ucr.staff", "=3", "services..staff=3", ".staff=3", "staff.=3"])
+@pytest.mark.parametrize(
+    "text", ["services.ucr.staff", "=3", "services..staff=3", ".staff=3", "staff.=3"]
+)
 def test_parse_override_rejects_malformed(text: str) -> None:
     with pytest.raises(ScenarioError) as info:
         parse_override(text)
-    assert [str(p) for p in info.value.problems] == [f"--set: {text!r} must look like key.path=value"]
+    assert [str(p) for p in info.value.problems] == [
+        f"--set: {text!r} must look like key.path=value"
+    ]
 
 
 def test_set_applies_typed_values(here: Path) -> None:
@@ -210,17 +251,29 @@ def test_set_applies_typed_values(here: Path) -> None:
 
 
 def test_set_a_bool_is_a_bool_not_text(here: Path) -> None:
-    assert problems_of("base.toml", ["description=true"]) == ["--set: description: must be text in quotes, got true"]
+    assert problems_of("base.toml", ["description=true"]) == [
+        "--set: description: must be text in quotes, got true"
+    ]
 
 
 def test_set_one_key_inside_a_table(here: Path) -> None:
-    s = load_scenario("base.toml", ["services.ucr.visit_minutes.sd=10", "population.cohorts.young=0.7", "population.cohorts.frail=0.3"])
+    s = load_scenario(
+        "base.toml",
+        [
+            "services.ucr.visit_minutes.sd=10",
+            "population.cohorts.young=0.7",
+            "population.cohorts.frail=0.3",
+        ],
+    )
     assert s.services["ucr"].visit_minutes == Lognormal(dist="lognormal", mean=90, sd=10)
     assert s.population.cohorts == {"young": 0.7, "frail": 0.3}
 
 
 def test_set_adds_a_new_table(here: Path) -> None:
-    s = load_scenario("base.toml", ['services.gp.kind="outcome"', "services.ucr.after_visit={ home = 0.5, gp = 0.5 }"])
+    s = load_scenario(
+        "base.toml",
+        ['services.gp.kind="outcome"', "services.ucr.after_visit={ home = 0.5, gp = 0.5 }"],
+    )
     assert "gp" in s.services
     assert s.services["ucr"].after_visit == {"home": 0.5, "gp": 0.5}
 
@@ -228,7 +281,12 @@ def test_set_adds_a_new_table(here: Path) -> None:
 def test_set_overrides_the_whole_chain_and_the_last_wins(here: Path) -> None:
     write(here / "child.toml", 'extends = "base.toml"\n[services.ucr]\nstaff = 5\n')
     assert load_scenario("child.toml", ["services.ucr.staff=7"]).services["ucr"].staff == 7
-    assert load_scenario("child.toml", ["services.ucr.staff=-1", "services.ucr.staff=9"]).services["ucr"].staff == 9
+    assert (
+        load_scenario("child.toml", ["services.ucr.staff=-1", "services.ucr.staff=9"])
+        .services["ucr"]
+        .staff
+        == 9
+    )
 
 
 # --- provenance: each problem names where the value came from -------------------------
@@ -243,7 +301,9 @@ def test_error_in_a_value_from_the_base_names_the_base(here: Path) -> None:
 def test_error_in_a_base_in_another_directory_names_it_by_its_path(here: Path) -> None:
     write(here / "shared/base.toml", BASE.replace("staff = 2", "staff = -2"))
     write(here / "area/child.toml", 'extends = "../shared/base.toml"\n[run]\nseed = 3\n')
-    assert problems_of("area/child.toml") == ["shared/base.toml: services.ucr.staff: must be >= 0, got -2"]
+    assert problems_of("area/child.toml") == [
+        "shared/base.toml: services.ucr.staff: must be >= 0, got -2"
+    ]
 
 
 def test_child_fixing_the_base_value_is_accepted(here: Path) -> None:
@@ -262,18 +322,27 @@ def test_errors_from_base_and_child_name_each_file(here: Path) -> None:
 
 
 def test_error_in_a_split_the_child_replaced_names_the_child(here: Path) -> None:
-    write(here / "child.toml", 'extends = "base.toml"\n[services.ucr]\nafter_visit = { home = 0.5 }\n')
-    assert problems_of("child.toml") == ["child.toml: services.ucr.after_visit: must sum to 1, got 0.5 (home=0.5)"]
+    write(
+        here / "child.toml", 'extends = "base.toml"\n[services.ucr]\nafter_visit = { home = 0.5 }\n'
+    )
+    assert problems_of("child.toml") == [
+        "child.toml: services.ucr.after_visit: must sum to 1, got 0.5 (home=0.5)"
+    ]
 
 
 def test_error_in_an_override_names_set(here: Path) -> None:
     write(here / "child.toml", 'extends = "base.toml"\n[services.ucr]\nstaff = 5\n')
-    assert problems_of("child.toml", ["services.ucr.staff=-1"]) == ["--set: services.ucr.staff: must be >= 0, got -1"]
+    assert problems_of("child.toml", ["services.ucr.staff=-1"]) == [
+        "--set: services.ucr.staff: must be >= 0, got -1"
+    ]
 
 
 def test_unknown_destination_in_the_child_names_the_child(here: Path) -> None:
     """A cross-reference check (not pydantic) also names the file the value came from."""
-    write(here / "child.toml", 'extends = "base.toml"\n[services.ucr]\nafter_visit = { home = 0.5, edd = 0.5 }\n')
+    write(
+        here / "child.toml",
+        'extends = "base.toml"\n[services.ucr]\nafter_visit = { home = 0.5, edd = 0.5 }\n',
+    )
     [line] = problems_of("child.toml")
     assert line.startswith("child.toml: services.ucr.after_visit.edd: unknown ")
     assert line.endswith("'edd'; did you mean 'ed'?")
@@ -308,7 +377,9 @@ def test_dist_names_match_the_distribution_models() -> None:
 
 
 def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_validate_prints_the_resolved_scenario_as_json(here: Path) -> None:
@@ -343,7 +414,9 @@ def test_configs_exist() -> None:
     assert CONFIGS, "no scenarios found in configs/"
 
 
-@pytest.mark.parametrize("path", CONFIGS, ids=[str(p.relative_to(REPO_ROOT / "configs")) for p in CONFIGS])
+@pytest.mark.parametrize(
+    "path", CONFIGS, ids=[str(p.relative_to(REPO_ROOT / "configs")) for p in CONFIGS]
+)
 def test_shipped_scenario_loads(path: Path) -> None:
     s = load_scenario(path)
     assert isinstance(s, Scenario)

@@ -21,16 +21,16 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from conftest import REPO_ROOT, Recorder
 from event_driven_team import CommunityResponseTeam as EventDrivenTeam
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_roster import CASES, EXPLICIT_ROSTER, team_scenario
+
 from sim.engine import core
 from sim.engine.core import Tally, run_replication
 from sim.scenario import load_scenario, scenario_from_dict
 from sim.scenario.model import Scenario
-from test_roster import CASES, EXPLICIT_ROSTER, team_scenario
 
 NEIGHBOURHOOD = REPO_ROOT / "configs" / "neighbourhood_50k.toml"
 
@@ -68,7 +68,11 @@ def team_events(log: Recorder, teams: set[str]) -> dict[tuple[int, str], list[tu
 
 
 def starts(log: Recorder, teams: set[str]) -> dict[tuple[int, str], float]:
-    return {(pid, svc): t for t, pid, svc, event, _ in log.events if svc in teams and event == "visit_start"}
+    return {
+        (pid, svc): t
+        for t, pid, svc, event, _ in log.events
+        if svc in teams and event == "visit_start"
+    }
 
 
 def assert_same_tallies(a: dict[str, Any], b: dict[str, Any], where: str) -> None:
@@ -107,20 +111,24 @@ def test_roster_cases_agree(case: str) -> None:
 
 @pytest.mark.parametrize("patience", [0.5, 3.0])
 def test_patience_and_escalation_agree(patience: float) -> None:
-    scenario = scenario_from_dict({
-        "run": {"days": 28, "warmup_days": 2},
-        "population": {"size": 1000},
-        "demand": {"referrals": {"to": "ucr", "rate_per_1000": 0.9 * 8760}},
-        "services": {
-            "ucr": {
-                "kind": "community_response", "roster": EXPLICIT_ROSTER,
-                "visit_minutes": {"dist": "lognormal", "mean": 90, "sd": 40},
-                "patience_hours": patience, "escalation": {"ed": 0.6, "home": 0.4},
-                "after_visit": {"home": 0.7, "ed": 0.3},
+    scenario = scenario_from_dict(
+        {
+            "run": {"days": 28, "warmup_days": 2},
+            "population": {"size": 1000},
+            "demand": {"referrals": {"to": "ucr", "rate_per_1000": 0.9 * 8760}},
+            "services": {
+                "ucr": {
+                    "kind": "community_response",
+                    "roster": EXPLICIT_ROSTER,
+                    "visit_minutes": {"dist": "lognormal", "mean": 90, "sd": 40},
+                    "patience_hours": patience,
+                    "escalation": {"ed": 0.6, "home": 0.4},
+                    "after_visit": {"home": 0.7, "ed": 0.3},
+                },
+                "ed": {"kind": "outcome"},
             },
-            "ed": {"kind": "outcome"},
-        },
-    })
+        }
+    )
     assert assert_agree(scenario, seed=5) > 100
 
 
@@ -146,17 +154,20 @@ def test_random_rosters_agree(
     staffed = sum(roster) / 168
     rate = load * max(staffed, 0.5) * 60 / visit  # referrals an hour
     team: dict[str, Any] = {
-        "kind": "community_response", "roster": roster,
+        "kind": "community_response",
+        "roster": roster,
         "visit_minutes": {"dist": "exponential", "mean": visit},
         "after_visit": {"home": 0.8, "gp": 0.2},
     }
     if patience is not None:
         team |= {"patience_hours": patience, "escalation": {"gp": 1.0}}
-    scenario = scenario_from_dict({
-        "run": {"days": 14, "warmup_days": 1},
-        "population": {"size": 1000},
-        "demand": {"referrals": {"to": "ucr", "rate_per_1000": rate * 8760}},
-        "services": {"ucr": team, "gp": {"kind": "outcome"}},
-    })
+    scenario = scenario_from_dict(
+        {
+            "run": {"days": 14, "warmup_days": 1},
+            "population": {"size": 1000},
+            "demand": {"referrals": {"to": "ucr", "rate_per_1000": rate * 8760}},
+            "services": {"ucr": team, "gp": {"kind": "outcome"}},
+        }
+    )
     assert_agree(scenario, seed)
     assert not math.isnan(rate)

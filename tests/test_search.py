@@ -17,23 +17,24 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import write_toml
 from scipy import stats
 
-from conftest import write_toml
-from sim.runs.backends import Backend
-from sim.engine.calendar import HOURS_PER_YEAR
 from sim.cli.main import main
-from sim.scenario import load_scenario
-from sim.runs.search import run_search
+from sim.engine.calendar import HOURS_PER_YEAR
+from sim.runs.backends import Backend
 from sim.runs.experiment_file import load_experiment
+from sim.runs.search import run_search
 from sim.runs.theory import least_servers, mmc_wait_within
 from sim.runs.verify import mmc_scenario
+from sim.scenario import load_scenario
 
 STAFF, BEDS = "services.ucr.staff", "services.virtual_ward.beds"
 
@@ -50,10 +51,14 @@ def mmc_data(staff: int, days: float = 60, warmup_days: float = 10) -> dict:
         "run": {"days": days, "warmup_days": warmup_days},
         "population": {"size": 1000},
         "demand": {"referrals": {"to": "ucr", "rate_per_1000": LAM * HOURS_PER_YEAR}},
-        "services": {"ucr": {
-            "kind": "community_response", "staff": staff,
-            "visit_minutes": {"dist": "exponential", "mean": VISIT_MINUTES}, "target_hours": 2.0,
-        }},
+        "services": {
+            "ucr": {
+                "kind": "community_response",
+                "staff": staff,
+                "visit_minutes": {"dist": "exponential", "mean": VISIT_MINUTES},
+                "target_hours": 2.0,
+            }
+        },
     }
 
 
@@ -80,6 +85,7 @@ def mmc_file(tmp_path_factory) -> Path:
 
 # -- one capacity: the least staff of M/M/c ------------------------------------------------------
 
+
 def test_theory_decides_clearly() -> None:
     """Before simulating: the standard is far from the theoretical values on both sides of c*."""
     c_star = least_servers(LAM, MU, 2.0, TARGET)
@@ -87,7 +93,9 @@ def test_theory_decides_clearly() -> None:
     below = TARGET - mmc_wait_within(LAM, MU, c_star - 1, 2.0)
     assert c_star == 5
     assert above >= 0.1 and below >= 0.1, (above, below)
-    assert LAM / (MU * (c_star - 1)) < 1  # c* - 1 is stable too: it fails on waiting, not on overload
+    assert (
+        LAM / (MU * (c_star - 1)) < 1
+    )  # c* - 1 is stable too: it fails on waiting, not on overload
 
 
 def test_search_finds_the_least_staff_of_erlang_c(mmc_file, tmp_path, capsys) -> None:
@@ -95,15 +103,25 @@ def test_search_finds_the_least_staff_of_erlang_c(mmc_file, tmp_path, capsys) ->
     # first, from theory: the standard is far from P(wait <= 2 h) at c* and at c* - 1
     assert mmc_wait_within(LAM, MU, c_star, 2.0) - TARGET >= 0.1
     assert TARGET - mmc_wait_within(LAM, MU, c_star - 1, 2.0) >= 0.1
-    exp = write_toml(tmp_path / "least.toml", {
-        "scenario": str(mmc_file), "replications": REPLICATIONS, "seed": 2024,
-        "search": {"capacities": {STAFF: [c_star - 2, c_star + 2]},
-                   "constraints": [{"metric": "ucr.seen_within_target", "at_least": TARGET}]},
-    })
+    exp = write_toml(
+        tmp_path / "least.toml",
+        {
+            "scenario": str(mmc_file),
+            "replications": REPLICATIONS,
+            "seed": 2024,
+            "search": {
+                "capacities": {STAFF: [c_star - 2, c_star + 2]},
+                "constraints": [{"metric": "ucr.seen_within_target", "at_least": TARGET}],
+            },
+        },
+    )
     out = tmp_path / "out"
     assert search(exp, out) == 0
     printed = capsys.readouterr().out
-    assert f"Least {STAFF} meeting ucr.seen_within_target >= 0.85 with 95% confidence: {c_star}" in printed
+    assert (
+        f"Least {STAFF} meeting ucr.seen_within_target >= 0.85 with 95% confidence: {c_star}"
+        in printed
+    )
     assert read_rows(out / "frontier.csv") == [{STAFF: str(c_star)}]
     rows = {int(r[STAFF]): r for r in read_rows(out / "search.csv")}
     assert sorted(rows) == list(range(c_star - 2, c_star + 3))  # every value tried
@@ -118,11 +136,21 @@ def test_search_finds_the_least_staff_of_erlang_c(mmc_file, tmp_path, capsys) ->
 
 
 def test_one_sided_bound_is_the_student_t_bound(mmc_file, tmp_path) -> None:
-    exp = load_experiment(write_toml(tmp_path / "least.toml", {
-        "scenario": str(mmc_file), "replications": REPLICATIONS, "seed": 2024,
-        "search": {"capacities": {STAFF: [4, 5]}, "confidence": 0.9,
-                   "constraints": [{"metric": "ucr.seen_within_target", "at_least": TARGET}]},
-    }))
+    exp = load_experiment(
+        write_toml(
+            tmp_path / "least.toml",
+            {
+                "scenario": str(mmc_file),
+                "replications": REPLICATIONS,
+                "seed": 2024,
+                "search": {
+                    "capacities": {STAFF: [4, 5]},
+                    "confidence": 0.9,
+                    "constraints": [{"metric": "ucr.seen_within_target", "at_least": TARGET}],
+                },
+            },
+        )
+    )
     result = run_search(exp, Backend("local", 2))
     assert [e.capacities[STAFF] for e in result.evaluations] == [4, 5]
     for e in result.evaluations:
@@ -139,6 +167,7 @@ def test_one_sided_bound_is_the_student_t_bound(mmc_file, tmp_path) -> None:
 
 # -- two capacities: a frontier --------------------------------------------------------------------
 
+
 def network_data() -> dict:
     """UCR (gives up after 1.5 h, to the ED) stepping half its patients up to a virtual ward
     (full: to the ED). ED attendances fall with either more staff or more beds."""
@@ -148,13 +177,21 @@ def network_data() -> dict:
         "population": {"size": 1000},
         "demand": {"referrals": {"to": "ucr", "rate_per_1000": 1.0 * HOURS_PER_YEAR}},
         "services": {
-            "ucr": {"kind": "community_response", "staff": 2,
-                    "visit_minutes": {"dist": "exponential", "mean": 60.0},
-                    "patience_hours": 1.5, "escalation": {"ed": 1.0},
-                    "after_visit": {"virtual_ward": 0.5, "home": 0.5}},
-            "virtual_ward": {"kind": "virtual_ward", "beds": 6,
-                             "los_days": {"dist": "exponential", "mean": 0.5},
-                             "when_full": "ed", "at_end": {"home": 1.0}},
+            "ucr": {
+                "kind": "community_response",
+                "staff": 2,
+                "visit_minutes": {"dist": "exponential", "mean": 60.0},
+                "patience_hours": 1.5,
+                "escalation": {"ed": 1.0},
+                "after_visit": {"virtual_ward": 0.5, "home": 0.5},
+            },
+            "virtual_ward": {
+                "kind": "virtual_ward",
+                "beds": 6,
+                "los_days": {"dist": "exponential", "mean": 0.5},
+                "when_full": "ed",
+                "at_end": {"home": 1.0},
+            },
             "ed": {"kind": "outcome"},
         },
     }
@@ -167,11 +204,20 @@ STANDARD = 1300.0  # ED attendances a year, at most
 def frontier_search(tmp_path_factory):
     d = tmp_path_factory.mktemp("network")
     write_toml(d / "network.toml", network_data())
-    exp = load_experiment(write_toml(d / "frontier.toml", {
-        "scenario": "network.toml", "replications": 6, "seed": 11,
-        "search": {"capacities": {STAFF: [1, 4], BEDS: [2, 12]},
-                   "constraints": [{"metric": "ed.arrivals", "at_most": STANDARD}]},
-    }))
+    exp = load_experiment(
+        write_toml(
+            d / "frontier.toml",
+            {
+                "scenario": "network.toml",
+                "replications": 6,
+                "seed": 11,
+                "search": {
+                    "capacities": {STAFF: [1, 4], BEDS: [2, 12]},
+                    "constraints": [{"metric": "ed.arrivals", "at_most": STANDARD}],
+                },
+            },
+        )
+    )
     return exp, run_search(exp, Backend("local", 2))
 
 
@@ -181,7 +227,7 @@ def upper_bound(values: np.ndarray, confidence: float = 0.95) -> float:
 
 
 def test_two_capacity_frontier(frontier_search) -> None:
-    exp, result = frontier_search
+    _exp, result = frontier_search
     frontier = result.frontier
     evaluated = {(e.capacities[STAFF], e.capacities[BEDS]): e for e in result.evaluations}
     assert len(evaluated) == len(result.evaluations)  # no combination run twice
@@ -191,7 +237,7 @@ def test_two_capacity_frontier(frontier_search) -> None:
     xs = [f[STAFF] for f in frontier]
     ys = [f[BEDS] for f in frontier]
     assert xs == sorted(set(xs))
-    assert all(b <= a for a, b in zip(ys, ys[1:]))  # non-increasing in the second capacity
+    assert all(b <= a for a, b in itertools.pairwise(ys))  # non-increasing in the second capacity
     for f in frontier:
         x, y = f[STAFF], f[BEDS]
         e = evaluated[(x, y)]
@@ -219,17 +265,27 @@ def test_frontier_written_by_the_cli(frontier_search, tmp_path) -> None:
     exp, result = frontier_search
     out = tmp_path / "out"
     assert search(Path(exp.path), out, "-w", "1") == 0
-    assert read_rows(out / "frontier.csv") == [{STAFF: str(f[STAFF]), BEDS: str(f[BEDS])} for f in result.frontier]
+    assert read_rows(out / "frontier.csv") == [
+        {STAFF: str(f[STAFF]), BEDS: str(f[BEDS])} for f in result.frontier
+    ]
 
 
 # -- an impossible standard ----------------------------------------------------------------------
 
+
 def test_impossible_standard_gives_no_frontier(mmc_file, tmp_path, capsys) -> None:
-    exp = write_toml(tmp_path / "impossible.toml", {
-        "scenario": str(mmc_file), "replications": 4, "seed": 1,
-        "search": {"capacities": {STAFF: [4, 6]},
-                   "constraints": [{"metric": "ucr.seen_within_target", "at_least": 1.01}]},
-    })
+    exp = write_toml(
+        tmp_path / "impossible.toml",
+        {
+            "scenario": str(mmc_file),
+            "replications": 4,
+            "seed": 1,
+            "search": {
+                "capacities": {STAFF: [4, 6]},
+                "constraints": [{"metric": "ucr.seen_within_target", "at_least": 1.01}],
+            },
+        },
+    )
     out = tmp_path / "out"
     assert search(exp, out) == 0
     captured = capsys.readouterr()
@@ -245,11 +301,18 @@ def test_impossible_standard_gives_no_frontier(mmc_file, tmp_path, capsys) -> No
 def test_switched_off_capacity_does_not_meet_the_standard(mmc_file, tmp_path, capsys) -> None:
     """With no staff the standard's metric is undefined (NaN) in every replication: that
     capacity cannot be shown to meet it, and the search goes on (no error)."""
-    exp = write_toml(tmp_path / "from_zero.toml", {
-        "scenario": str(mmc_file), "replications": 4, "seed": 1,
-        "search": {"capacities": {STAFF: [0, 0]},
-                   "constraints": [{"metric": "ucr.seen_within_target", "at_least": 0.5}]},
-    })
+    exp = write_toml(
+        tmp_path / "from_zero.toml",
+        {
+            "scenario": str(mmc_file),
+            "replications": 4,
+            "seed": 1,
+            "search": {
+                "capacities": {STAFF: [0, 0]},
+                "constraints": [{"metric": "ucr.seen_within_target", "at_least": 0.5}],
+            },
+        },
+    )
     out = tmp_path / "out"
     assert search(exp, out) == 0
     assert "No capacities tried meet" in capsys.readouterr().out
@@ -262,32 +325,53 @@ def test_switched_off_capacity_does_not_meet_the_standard(mmc_file, tmp_path, ca
 
 BAD = {
     "both-bounds": (
-        {"capacities": {STAFF: [3, 5]},
-         "constraints": [{"metric": "ucr.seen_within_target", "at_least": 0.8, "at_most": 0.9}]},
-        ["search.constraints[0]", "exactly one of at_least or at_most"]),
+        {
+            "capacities": {STAFF: [3, 5]},
+            "constraints": [{"metric": "ucr.seen_within_target", "at_least": 0.8, "at_most": 0.9}],
+        },
+        ["search.constraints[0]", "exactly one of at_least or at_most"],
+    ),
     "unknown-key": (
-        {"capacities": {"services.ucr.staf": [3, 5]},
-         "constraints": [{"metric": "ucr.seen_within_target", "at_least": 0.8}]},
-        ["search.capacities.services.ucr.staf", "not a key of the scenario", "staff"]),
+        {
+            "capacities": {"services.ucr.staf": [3, 5]},
+            "constraints": [{"metric": "ucr.seen_within_target", "at_least": 0.8}],
+        },
+        ["search.capacities.services.ucr.staf", "not a key of the scenario", "staff"],
+    ),
     "unknown-service": (
-        {"capacities": {"services.urc.staff": [3, 5]},
-         "constraints": [{"metric": "ucr.seen_within_target", "at_least": 0.8}]},
-        ["search.capacities.services.urc.staff", "not a key of the scenario"]),
+        {
+            "capacities": {"services.urc.staff": [3, 5]},
+            "constraints": [{"metric": "ucr.seen_within_target", "at_least": 0.8}],
+        },
+        ["search.capacities.services.urc.staff", "not a key of the scenario"],
+    ),
     "least-above-most": (
-        {"capacities": {STAFF: [5, 3]},
-         "constraints": [{"metric": "ucr.seen_within_target", "at_least": 0.8}]},
-        ["search", STAFF, "least <= most", "[5, 3]"]),
+        {
+            "capacities": {STAFF: [5, 3]},
+            "constraints": [{"metric": "ucr.seen_within_target", "at_least": 0.8}],
+        },
+        ["search", STAFF, "least <= most", "[5, 3]"],
+    ),
     "unknown-metric": (
-        {"capacities": {STAFF: [4, 5]},
-         "constraints": [{"metric": "ucr.seen_within_targ", "at_least": 0.8}]},
-        ["search.constraints[0].metric", "ucr.seen_within_targ", "did you mean 'ucr.seen_within_target'"]),
+        {
+            "capacities": {STAFF: [4, 5]},
+            "constraints": [{"metric": "ucr.seen_within_targ", "at_least": 0.8}],
+        },
+        [
+            "search.constraints[0].metric",
+            "ucr.seen_within_targ",
+            "did you mean 'ucr.seen_within_target'",
+        ],
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_search_input_exits_2_naming_the_key(mmc_file, tmp_path, capsys, case) -> None:
     table, expected = BAD[case]
-    exp = write_toml(tmp_path / f"{case}.toml", {"scenario": str(mmc_file), "replications": 2, "search": table})
+    exp = write_toml(
+        tmp_path / f"{case}.toml", {"scenario": str(mmc_file), "replications": 2, "search": table}
+    )
     out = tmp_path / "out"
     assert search(exp, out) == 2
     err = capsys.readouterr().err
@@ -299,7 +383,9 @@ def test_bad_search_input_exits_2_naming_the_key(mmc_file, tmp_path, capsys, cas
 
 
 def test_experiment_without_search_is_refused(mmc_file, tmp_path, capsys) -> None:
-    exp = write_toml(tmp_path / "nosearch.toml", {"scenario": str(mmc_file), "vary": {STAFF: [3, 4]}})
+    exp = write_toml(
+        tmp_path / "nosearch.toml", {"scenario": str(mmc_file), "vary": {STAFF: [3, 4]}}
+    )
     out = tmp_path / "out"
     assert search(exp, out) == 2
     assert "has no [search] table" in capsys.readouterr().err

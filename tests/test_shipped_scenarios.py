@@ -12,8 +12,8 @@ import math
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT
+
 from sim.runs.replications import simulate
 from sim.scenario.loader import load_scenario
 from sim.scenario.model import Scenario
@@ -41,13 +41,25 @@ RUN = [p for p in CONFIGS if small(p)]
 BY_KIND = {
     "ambulance": ["calls", "conveyances", "treated_on_scene"],
     "hub": ["calls", "answered_in_time", "diverted"],
-    "community_response": ["referrals", "seen", "seen_within_target", "mean_wait_hours", "escalated", "utilisation"],
+    "community_response": [
+        "referrals",
+        "seen",
+        "seen_within_target",
+        "mean_wait_hours",
+        "escalated",
+        "utilisation",
+    ],
     "virtual_ward": ["admissions", "blocked", "mean_occupancy"],
     "intermediate_care": ["admissions", "blocked", "mean_occupancy"],
     "ed": ["attendances"],
 }
 FRACTIONS = ("seen_within_target", "utilisation", "occupancy")
-HOSPITAL = ["admissions.total", "admissions.short_stay", "acute.bed_days", "acute.delayed_discharge_days"]
+HOSPITAL = [
+    "admissions.total",
+    "admissions.short_stay",
+    "acute.bed_days",
+    "acute.delayed_discharge_days",
+]
 
 
 def named_metrics(scenario: Scenario) -> list[str]:
@@ -60,7 +72,9 @@ def named_metrics(scenario: Scenario) -> list[str]:
     if any(s.kind == "acute" for s in scenario.services.values()):
         names += HOSPITAL
     if scenario.costs is not None:
-        names += [f"cost.{item}" for item in scenario.costs.model_dump(exclude_none=True)] + ["cost.total"]
+        names += [f"cost.{item}" for item in scenario.costs.model_dump(exclude_none=True)] + [
+            "cost.total"
+        ]
     return names
 
 
@@ -87,7 +101,9 @@ def test_runs_and_reports_the_named_metrics(path: Path) -> None:
     for name in names:
         value = metrics[name]
         svc = name.split(".")[0]
-        if math.isnan(value) and name.endswith((".mean_wait_hours", ".seen_within_target", ".utilisation")):
+        if math.isnan(value) and name.endswith(
+            (".mean_wait_hours", ".seen_within_target", ".utilisation")
+        ):
             # undefined only for a team that saw no one or had no one on duty (a switched-off service)
             assert metrics[f"{svc}.seen"] == 0.0, f"{name} is NaN although {svc} saw patients"
             continue
@@ -97,9 +113,15 @@ def test_runs_and_reports_the_named_metrics(path: Path) -> None:
     # something happened at every service patients are sent to first
     for src in scenario.demand.values():
         kind = scenario.services[src.to].kind
-        first = {"ambulance": "calls", "community_response": "referrals", "ed": "attendances",
-                 "virtual_ward": "step_up", "intermediate_care": "step_up", "acute": "admissions",
-                 "outcome": "arrivals"}[kind]
+        first = {
+            "ambulance": "calls",
+            "community_response": "referrals",
+            "ed": "attendances",
+            "virtual_ward": "step_up",
+            "intermediate_care": "step_up",
+            "acute": "admissions",
+            "outcome": "arrivals",
+        }[kind]
         assert metrics[f"{src.to}.{first}"] > 0, f"{src.to}.{first}"
     if "admissions.total" in metrics:
         assert 0 < metrics["admissions.short_stay"] <= metrics["admissions.total"]

@@ -20,20 +20,31 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import REPO_ROOT, write_toml
 from scipy import stats
 
-from conftest import REPO_ROOT, write_toml
-from sim.runs.backends import Backend
 from sim.cli.main import main
-from sim.runs.replications import run
+from sim.runs.backends import Backend
 from sim.runs.experiment_file import design_points, load_experiment
+from sim.runs.replications import run
 from sim.runs.sweep import point_scenario, run_sweep
 
 NEIGHBOURHOOD = REPO_ROOT / "configs" / "neighbourhood_50k.toml"
 STAFF, BEDS = "services.ucr.staff", "services.virtual_ward.beds"
 KEYS = [STAFF, BEDS]
-COLUMNS = ["point", *KEYS, "metric", "mean", "std", "ci_low", "ci_high", "n",
-           "difference_from_base", "difference_ci_low", "difference_ci_high"]
+COLUMNS = [
+    "point",
+    *KEYS,
+    "metric",
+    "mean",
+    "std",
+    "ci_low",
+    "ci_high",
+    "n",
+    "difference_from_base",
+    "difference_ci_low",
+    "difference_ci_high",
+]
 
 
 def experiment_data(**changes) -> dict:
@@ -61,13 +72,17 @@ def read_rows(text: str) -> list[dict[str, str]]:
 
 
 def points_of(out: Path) -> dict[int, dict]:
-    return {int(f.stem.split("-")[1]): json.loads(f.read_text()) for f in sorted((out / "points").glob("point-*.json"))}
+    return {
+        int(f.stem.split("-")[1]): json.loads(f.read_text())
+        for f in sorted((out / "points").glob("point-*.json"))
+    }
 
 
 def same(a: list[dict[str, float]], b: list[dict[str, float]]) -> bool:
     """Replications equal value for value (NaN equals NaN)."""
     return len(a) == len(b) and all(
-        list(x) == list(y) and all(x[k] == y[k] or (math.isnan(x[k]) and math.isnan(y[k])) for k in x)
+        list(x) == list(y)
+        and all(x[k] == y[k] or (math.isnan(x[k]) and math.isnan(y[k])) for k in x)
         for x, y in zip(a, b)
     )
 
@@ -82,13 +97,18 @@ def grid(tmp_path_factory):
     d = tmp_path_factory.mktemp("sweep")
     exp = write_toml(d / "grid.toml", experiment_data())
     outs = {}
-    for label, extra in [("w1", ["-w", "1"]), ("w2", ["-w", "2"]), ("dask", ["--backend", "dask", "-w", "2"])]:
+    for label, extra in [
+        ("w1", ["-w", "1"]),
+        ("w2", ["-w", "2"]),
+        ("dask", ["--backend", "dask", "-w", "2"]),
+    ]:
         outs[label] = d / label
         assert sweep(exp, outs[label], *extra) == 0, label
     return exp, outs
 
 
 # -- the table ------------------------------------------------------------------------------
+
 
 def test_sweep_csv_is_tidy(grid) -> None:
     exp_path, outs = grid
@@ -105,7 +125,9 @@ def test_sweep_csv_is_tidy(grid) -> None:
     metrics = list(files[0]["replications"][0])
     assert len(metrics) > 50
     assert len(rows) == 6 * len(metrics)
-    assert len({(r["point"], r["metric"]) for r in rows}) == len(rows)  # one row per point and metric
+    assert len({(r["point"], r["metric"]) for r in rows}) == len(
+        rows
+    )  # one row per point and metric
     base_reps = files[0]["replications"]
     for r in rows:
         i = int(r["point"])
@@ -126,11 +148,19 @@ def test_sweep_csv_is_tidy(grid) -> None:
         # the paired difference from the base point (point 0)
         diff = values - np.array([rep[r["metric"]] for rep in base_reps], dtype=float)
         if i == 0:
-            assert (r["difference_from_base"], r["difference_ci_low"], r["difference_ci_high"]) == ("0.0",) * 3
+            assert (r["difference_from_base"], r["difference_ci_low"], r["difference_ci_high"]) == (
+                "0.0",
+            ) * 3
         elif not np.isnan(diff).any():
-            assert as_float(r["difference_from_base"]) == pytest.approx(diff.mean(), rel=1e-9, abs=1e-9)
+            assert as_float(r["difference_from_base"]) == pytest.approx(
+                diff.mean(), rel=1e-9, abs=1e-9
+            )
     # more staff: more referrals seen within two hours (the design really changes the scenario)
-    seen = {int(r["point"]): as_float(r["mean"]) for r in rows if r["metric"] == "ucr.seen_within_target"}
+    seen = {
+        int(r["point"]): as_float(r["mean"])
+        for r in rows
+        if r["metric"] == "ucr.seen_within_target"
+    }
     assert seen[4] > seen[0]
 
 
@@ -157,9 +187,12 @@ def test_results_do_not_depend_on_workers_or_backend(grid, other) -> None:
     assert a.keys() == b.keys()
     for i in a:
         assert a[i]["run"] != b[i]["run"]  # separate invocations ...
-        assert {k: v for k, v in a[i].items() if k != "run"} == {k: v for k, v in b[i].items() if k != "run"}
+        assert {k: v for k, v in a[i].items() if k != "run"} == {
+            k: v for k, v in b[i].items() if k != "run"
+        }
     assert json.loads((outs[other] / "manifest.json").read_text())["backend"] == (
-        "dask" if other == "dask" else "local")
+        "dask" if other == "dask" else "local"
+    )
 
 
 def test_sweep_points_are_the_runs_of_their_scenarios(grid) -> None:
@@ -175,25 +208,45 @@ def test_sweep_points_are_the_runs_of_their_scenarios(grid) -> None:
 
 # -- designs -------------------------------------------------------------------------------------
 
+
 def test_one_at_a_time_points(tmp_path) -> None:
-    exp = load_experiment(write_toml(tmp_path / "oat.toml", experiment_data(
-        design={"kind": "one_at_a_time"},
-        vary={STAFF: [1, 2, 3], BEDS: [5, 10, 15], "services.hub.accept_probability": [0.5, 0.7, 0.9]},
-    )))
+    exp = load_experiment(
+        write_toml(
+            tmp_path / "oat.toml",
+            experiment_data(
+                design={"kind": "one_at_a_time"},
+                vary={
+                    STAFF: [1, 2, 3],
+                    BEDS: [5, 10, 15],
+                    "services.hub.accept_probability": [0.5, 0.7, 0.9],
+                },
+            ),
+        )
+    )
     base = exp.base_scenario()
     assert (base.services["ucr"].staff, base.services["virtual_ward"].beds) == (1, 10)
     points = design_points(exp, base)
     # the base, then each key alone at each of its values other than the base's
     assert points == [
-        {}, {STAFF: 2}, {STAFF: 3}, {BEDS: 5}, {BEDS: 15},
-        {"services.hub.accept_probability": 0.5}, {"services.hub.accept_probability": 0.9},
+        {},
+        {STAFF: 2},
+        {STAFF: 3},
+        {BEDS: 5},
+        {BEDS: 15},
+        {"services.hub.accept_probability": 0.5},
+        {"services.hub.accept_probability": 0.9},
     ]
 
 
 def test_one_at_a_time_sweep_marks_the_base(tmp_path) -> None:
-    exp_path = write_toml(tmp_path / "oat.toml", experiment_data(
-        replications=2, design={"kind": "one_at_a_time"}, vary={STAFF: [1, 3], BEDS: [10, 20]},
-    ))
+    exp_path = write_toml(
+        tmp_path / "oat.toml",
+        experiment_data(
+            replications=2,
+            design={"kind": "one_at_a_time"},
+            vary={STAFF: [1, 3], BEDS: [10, 20]},
+        ),
+    )
     out = tmp_path / "out"
     assert sweep(exp_path, out, "-w", "1") == 0
     rows = read_rows((out / "sweep.csv").read_text())
@@ -205,8 +258,10 @@ def lhs_data(seed: int = 7, samples: int = 8) -> dict:
     return experiment_data(
         seed=seed,
         design={"kind": "latin_hypercube", "samples": samples},
-        vary={STAFF: {"low": 1, "high": 4, "integer": True},
-              "services.hub.accept_probability": {"low": 0.4, "high": 0.9}},
+        vary={
+            STAFF: {"low": 1, "high": 4, "integer": True},
+            "services.hub.accept_probability": {"low": 0.4, "high": 0.9},
+        },
     )
 
 
@@ -237,12 +292,26 @@ def test_latin_hypercube_sweep_runs_its_points(tmp_path) -> None:
     assert [f["values"] for f in files.values()] == design_points(exp, exp.base_scenario())
 
 
-@pytest.mark.parametrize("design,vary,key,message", [
-    ({"kind": "latin_hypercube"}, {STAFF: [1, 2]}, f"vary.{STAFF}", "latin_hypercube design needs"),
-    ({"kind": "grid"}, {"services.hub.accept_probability": {"low": 0.4, "high": 0.9}},
-     "vary.services.hub.accept_probability", "integer = true"),
-])
-def test_design_needs_the_right_kind_of_values(tmp_path, capsys, design, vary, key, message) -> None:
+@pytest.mark.parametrize(
+    "design,vary,key,message",
+    [
+        (
+            {"kind": "latin_hypercube"},
+            {STAFF: [1, 2]},
+            f"vary.{STAFF}",
+            "latin_hypercube design needs",
+        ),
+        (
+            {"kind": "grid"},
+            {"services.hub.accept_probability": {"low": 0.4, "high": 0.9}},
+            "vary.services.hub.accept_probability",
+            "integer = true",
+        ),
+    ],
+)
+def test_design_needs_the_right_kind_of_values(
+    tmp_path, capsys, design, vary, key, message
+) -> None:
     exp_path = write_toml(tmp_path / "bad.toml", experiment_data(design=design, vary=vary))
     out = tmp_path / "out"
     assert sweep(exp_path, out) == 2
@@ -254,9 +323,12 @@ def test_design_needs_the_right_kind_of_values(tmp_path, capsys, design, vary, k
 
 # -- the output directory is never silently reused ------------------------------------------------
 
+
 @pytest.fixture
 def completed(tmp_path):
-    exp_path = write_toml(tmp_path / "small.toml", experiment_data(replications=2, vary={STAFF: [1, 3]}))
+    exp_path = write_toml(
+        tmp_path / "small.toml", experiment_data(replications=2, vary={STAFF: [1, 3]})
+    )
     out = tmp_path / "out"
     assert sweep(exp_path, out, "-w", "1") == 0
     return exp_path, out
@@ -270,7 +342,9 @@ def snapshot(out: Path) -> dict[str, bytes]:
 def test_changed_experiment_refuses_the_old_directory(completed, capsys, resume) -> None:
     exp_path, out = completed
     before = snapshot(out)
-    write_toml(exp_path, experiment_data(replications=3, vary={STAFF: [1, 3]}))  # one more replication
+    write_toml(
+        exp_path, experiment_data(replications=3, vary={STAFF: [1, 3]})
+    )  # one more replication
     code = sweep(exp_path, out, "-w", "1", *(["--resume"] if resume else []))
     assert code == 2
     err = capsys.readouterr().err
@@ -291,11 +365,14 @@ def test_completed_directory_needs_resume(completed, capsys) -> None:
     assert json.loads((out / "manifest.json").read_text())["points_run_now"] == []
     assert (out / "sweep.csv").read_bytes() == before["sweep.csv"]
     assert {k: v for k, v in snapshot(out).items() if k.startswith("points/")} == {
-        k: v for k, v in before.items() if k.startswith("points/")}
+        k: v for k, v in before.items() if k.startswith("points/")
+    }
 
 
 def test_directory_of_other_files_is_refused(tmp_path, capsys) -> None:
-    exp_path = write_toml(tmp_path / "small.toml", experiment_data(replications=2, vary={STAFF: [1, 3]}))
+    exp_path = write_toml(
+        tmp_path / "small.toml", experiment_data(replications=2, vary={STAFF: [1, 3]})
+    )
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
@@ -306,8 +383,12 @@ def test_directory_of_other_files_is_refused(tmp_path, capsys) -> None:
 
 # -- precision mode ----------------------------------------------------------------------------------
 
-PRECISION = {"metrics": ["virtual_ward.occupancy", "acute.bed_days"], "relative_half_width": 0.08,
-             "max_replications": 12, "step": 3}
+PRECISION = {
+    "metrics": ["virtual_ward.occupancy", "acute.bed_days"],
+    "relative_half_width": 0.08,
+    "max_replications": 12,
+    "step": 3,
+}
 
 
 def precise(reps: list[dict[str, float]]) -> bool:
@@ -322,7 +403,10 @@ def precise(reps: list[dict[str, float]]) -> bool:
 
 
 def test_precision_mode_adds_replications_until_precise_or_the_cap(tmp_path) -> None:
-    exp_path = write_toml(tmp_path / "precise.toml", experiment_data(precision=PRECISION, vary={STAFF: [1, 2, 3], BEDS: [5, 15]}))
+    exp_path = write_toml(
+        tmp_path / "precise.toml",
+        experiment_data(precision=PRECISION, vary={STAFF: [1, 2, 3], BEDS: [5, 15]}),
+    )
     out1, out2 = tmp_path / "w1", tmp_path / "w2"
     assert sweep(exp_path, out1, "-w", "1") == 0
     assert sweep(exp_path, out2, "-w", "2") == 0
@@ -336,7 +420,9 @@ def test_precision_mode_adds_replications_until_precise_or_the_cap(tmp_path) -> 
         want = next(n for n in (3, 6, 9, 12) if n == 12 or precise(full.replications[:n]))
         counts[i] = len(f["replications"])
         assert counts[i] == want, (i, f["values"])
-        assert same(f["replications"], full.replications[:want])  # the first n replications, in order
+        assert same(
+            f["replications"], full.replications[:want]
+        )  # the first n replications, in order
         assert f["seeds"] == full.seeds[:want]
     # the test can tell: some points stop before the cap (after more than one step),
     # and some run to the cap without reaching the precision
@@ -347,10 +433,14 @@ def test_precision_mode_adds_replications_until_precise_or_the_cap(tmp_path) -> 
 
 
 def test_run_sweep_reports_totals_and_progress(tmp_path) -> None:
-    exp = load_experiment(write_toml(tmp_path / "small.toml", experiment_data(replications=2, vary={STAFF: [1, 3]})))
+    exp = load_experiment(
+        write_toml(tmp_path / "small.toml", experiment_data(replications=2, vary={STAFF: [1, 3]}))
+    )
     totals: list[int] = []
     done: list[int] = []
-    result = run_sweep(exp, tmp_path / "out", Backend("local", 1), progress=done.append, on_total=totals.append)
+    result = run_sweep(
+        exp, tmp_path / "out", Backend("local", 1), progress=done.append, on_total=totals.append
+    )
     assert totals == [4]
     assert sum(done) == 4
     assert sorted(result.ran_now) == [0, 1] and result.failures == {}

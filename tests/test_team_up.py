@@ -14,7 +14,6 @@ import sys
 import tomllib
 
 import pytest
-
 from conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -24,9 +23,9 @@ EXPERIMENT = REPO_ROOT / "experiments" / "team_up.toml"
 # NHS England case study, "Derbyshire integrated neighbourhood team reduces ambulance
 # call-outs and hospital stays": people aged 65+, twelve months against the twelve before.
 PUBLISHED = {
-    "home_visiting.seen": 24_259,             # home visits
-    "avoided.ambulance.calls": 2_367,         # fewer category 3 ambulance call-outs
-    "avoided.admissions.short_stay": 1_467,   # fewer short stays (0-1 day)
+    "home_visiting.seen": 24_259,  # home visits
+    "avoided.ambulance.calls": 2_367,  # fewer category 3 ambulance call-outs
+    "avoided.admissions.short_stay": 1_467,  # fewer short stays (0-1 day)
 }
 
 
@@ -35,15 +34,30 @@ def test_the_experiment_sets_the_model_against_the_published_figures_unchanged()
     assert experiment["published"] == PUBLISHED
     assert all(isinstance(v, int) for v in experiment["published"].values())
     # and calibrates to the same two avoided figures
-    assert experiment["calibration"]["targets"] == {k: v for k, v in PUBLISHED.items() if k.startswith("avoided.")}
+    assert experiment["calibration"]["targets"] == {
+        k: v for k, v in PUBLISHED.items() if k.startswith("avoided.")
+    }
 
 
 @pytest.fixture(scope="module")
 def published_csv(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
     out = tmp_path_factory.mktemp("team_up") / "reproduce"
     proc = subprocess.run(
-        [sys.executable, "-m", "sim", "reproduce", str(EXPERIMENT), "--out", str(out), "-q", "--no-plots"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "reproduce",
+            str(EXPERIMENT),
+            "--out",
+            str(out),
+            "-q",
+            "--no-plots",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "20 paired replications, seed 2021" in proc.stdout
@@ -51,7 +65,9 @@ def published_csv(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[st
         return {row["figure"]: row for row in csv.DictReader(f)}
 
 
-def test_published_csv_holds_each_published_figure(published_csv: dict[str, dict[str, str]]) -> None:
+def test_published_csv_holds_each_published_figure(
+    published_csv: dict[str, dict[str, str]],
+) -> None:
     assert set(published_csv) == set(PUBLISHED)
     for figure, value in PUBLISHED.items():
         assert float(published_csv[figure]["published"]) == value
@@ -59,16 +75,22 @@ def test_published_csv_holds_each_published_figure(published_csv: dict[str, dict
 
 @pytest.mark.parametrize("figure", list(PUBLISHED))
 def test_model_mean_within_ten_per_cent_of_the_published_figure(
-        published_csv: dict[str, dict[str, str]], figure: str) -> None:
+    published_csv: dict[str, dict[str, str]], figure: str
+) -> None:
     mean = float(published_csv[figure]["model_mean"])
-    assert abs(mean - PUBLISHED[figure]) <= 0.10 * mean, f"{figure}: model {mean:,.0f}, published {PUBLISHED[figure]:,}"
+    assert abs(mean - PUBLISHED[figure]) <= 0.10 * mean, (
+        f"{figure}: model {mean:,.0f}, published {PUBLISHED[figure]:,}"
+    )
 
 
 @pytest.mark.parametrize("figure", ["avoided.ambulance.calls", "avoided.admissions.short_stay"])
 def test_published_avoided_figure_inside_the_model_95_per_cent_interval(
-        published_csv: dict[str, dict[str, str]], figure: str) -> None:
+    published_csv: dict[str, dict[str, str]], figure: str
+) -> None:
     row = published_csv[figure]
     low, high = float(row["ci_low"]), float(row["ci_high"])
     assert low < float(row["model_mean"]) < high
-    assert low <= PUBLISHED[figure] <= high, f"{figure}: published {PUBLISHED[figure]:,} outside [{low:,.0f}, {high:,.0f}]"
+    assert low <= PUBLISHED[figure] <= high, (
+        f"{figure}: published {PUBLISHED[figure]:,} outside [{low:,.0f}, {high:,.0f}]"
+    )
     assert row["published_in_ci"] == "True"

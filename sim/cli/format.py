@@ -38,17 +38,28 @@ def _fmt(x: float) -> str:
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths)))]
+    lines = [
+        "  ".join(
+            h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths))
+        )
+    ]
     lines.append("  ".join("-" * w for w in widths))
     for r in rows:
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        lines.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))
+            )
+        )
     return "\n".join(lines)
 
 
 def _occupied(out: Path) -> bool:
     """True (after saying so) if ``out`` already holds files: results are never overwritten."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        print(f"{out}: already exists and is not empty; choose another --out or remove it", file=sys.stderr)
+        print(
+            f"{out}: already exists and is not empty; choose another --out or remove it",
+            file=sys.stderr,
+        )
         return True
     return False
 
@@ -56,9 +67,9 @@ def _occupied(out: Path) -> bool:
 def _progress(total: int, quiet: bool) -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="rep", desc="replications", disable=quiet or None, file=sys.stderr)
-
-
+    return tqdm(
+        total=total, unit="rep", desc="replications", disable=quiet or None, file=sys.stderr
+    )
 
 
 def _backend(args: argparse.Namespace) -> Any:

@@ -6,22 +6,37 @@ import argparse
 import json
 import math
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sim.cli.format import _backend, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, _fmt, _occupied, _progress, _table
+from sim.cli.format import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECK_FAILED,
+    EXIT_INTERRUPTED,
+    _backend,
+    _fmt,
+    _occupied,
+    _progress,
+    _table,
+)
 from sim.runs.tasks import Interrupted
 
 
-def _experiment_manifest(out: Path, exp: Any, started: datetime, args: argparse.Namespace, **extra: Any) -> None:
+def _experiment_manifest(
+    out: Path, exp: Any, started: datetime, args: argparse.Namespace, **extra: Any
+) -> None:
     from sim.output.results import _git_commit, _version, write_atomic
 
     info = {
-        "nhsim_version": _version("nhsim"), "git_commit": _git_commit(), "command": ["nhsim", *sys.argv[1:]],
-        "experiment": exp.name, "seed": exp.seed, "replications": exp.replications,
+        "nhsim_version": _version("nhsim"),
+        "git_commit": _git_commit(),
+        "command": ["nhsim", *sys.argv[1:]],
+        "experiment": exp.name,
+        "seed": exp.seed,
+        "replications": exp.replications,
         "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "backend": args.backend,
         "versions": {k: _version(k) for k in ("simpy", "numpy", "scipy", "pydantic")},
         **extra,
@@ -40,7 +55,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     exp = load_experiment(args.experiment)
     out = args.out or Path("results") / exp.name
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     bar = _progress(0, args.quiet)
 
     def on_total(n: int) -> None:
@@ -57,17 +72,30 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         bar.close()
         done = len(list((out / "points").glob("point-*.json"))) if (out / "points").exists() else 0
         again = f" --out {args.out}" if args.out else ""
-        print(f"Interrupted: {done} completed point(s) kept in {out}/points/; "
-              f"continue with: nhsim sweep {args.experiment}{again} --resume", file=sys.stderr)
+        print(
+            f"Interrupted: {done} completed point(s) kept in {out}/points/; "
+            f"continue with: nhsim sweep {args.experiment}{again} --resume",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     bar.close()
     write_atomic(out / "sweep.csv", sweep_csv(result))
     write_atomic(out / "replications.csv", sweep_replications_csv(result))
     if result.failures:
-        write_atomic(out / "failures.json", json.dumps({str(k): v for k, v in result.failures.items()}, indent=2))
-    _experiment_manifest(out, exp, started, args, points=len(result.points),
-                         points_completed=len(result.replications), points_run_now=sorted(result.ran_now),
-                         failed_points=sorted(result.failures))
+        write_atomic(
+            out / "failures.json",
+            json.dumps({str(k): v for k, v in result.failures.items()}, indent=2),
+        )
+    _experiment_manifest(
+        out,
+        exp,
+        started,
+        args,
+        points=len(result.points),
+        points_completed=len(result.replications),
+        points_run_now=sorted(result.ran_now),
+        failed_points=sorted(result.failures),
+    )
     if not args.no_plots:
         sweep_figures(result, out)
     if not args.quiet:
@@ -81,8 +109,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 if not vals:
                     continue
                 iv = t_interval(vals)
-                rows.append([str(i), *(f"{result.points[i].get(k, 'base')}" for k in keys), m,
-                             _fmt(iv.mean), f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]", str(iv.n)])
+                rows.append(
+                    [
+                        str(i),
+                        *(f"{result.points[i].get(k, 'base')}" for k in keys),
+                        m,
+                        _fmt(iv.mean),
+                        f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]",
+                        str(iv.n),
+                    ]
+                )
         print(_table(rows, ["point", *keys, "metric", "mean", "95% CI", "n"]))
     produced = {m for reps in result.replications.values() for r in reps for m in r}
     for m in exp.report:
@@ -90,8 +126,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             from sim.scenario.errors import closest
 
             hint = closest(m, sorted(produced))
-            print(f"note: report metric {m!r} is not produced by this scenario"
-                  + (f"; did you mean {hint!r}?" if hint else ""), file=sys.stderr)
+            print(
+                f"note: report metric {m!r} is not produced by this scenario"
+                + (f"; did you mean {hint!r}?" if hint else ""),
+                file=sys.stderr,
+            )
     for i, err in sorted(result.failures.items()):
         print(f"point {i} {result.points[i]} failed: {err}", file=sys.stderr)
     print(f"Results written to {out}/ (sweep.csv, replications.csv, plots/)")
@@ -101,8 +140,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from sim.output.figures import search_figures
     from sim.output.results import write_atomic
-    from sim.runs.search import frontier_csv, run_search, search_csv
     from sim.runs.experiment_file import load_experiment
+    from sim.runs.search import frontier_csv, run_search, search_csv
 
     exp = load_experiment(args.experiment)
     if exp.search is None:
@@ -111,7 +150,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / exp.name
     if _occupied(out):
         return EXIT_BAD_INPUT
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     bar = _progress(0, args.quiet)
     bar.total = None
     try:
@@ -123,8 +162,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     bar.close()
     write_atomic(out / "search.csv", search_csv(result))
     write_atomic(out / "frontier.csv", frontier_csv(result))
-    _experiment_manifest(out, exp, started, args, evaluations=len(result.evaluations),
-                         frontier=result.frontier)
+    _experiment_manifest(
+        out, exp, started, args, evaluations=len(result.evaluations), frontier=result.frontier
+    )
     if not args.no_plots:
         search_figures(result, out)
     keys = list(exp.search.capacities)
@@ -133,7 +173,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not result.frontier:
         print(f"No capacities tried meet {standards} with {conf} confidence; try a wider range.")
     elif len(keys) == 1:
-        print(f"Least {keys[0]} meeting {standards} with {conf} confidence: {result.frontier[0][keys[0]]}")
+        print(
+            f"Least {keys[0]} meeting {standards} with {conf} confidence: {result.frontier[0][keys[0]]}"
+        )
     else:
         print(f"Least combinations meeting {standards} with {conf} confidence:")
         print(_table([[str(f[keys[0]]), str(f[keys[1]])] for f in result.frontier], keys))
@@ -143,8 +185,15 @@ def cmd_search(args: argparse.Namespace) -> int:
             for c in exp.search.constraints:
                 mean, low, high = e.bounds[c.metric]
                 bound = low if c.at_least is not None else high
-                rows.append([*(str(e.capacities[k]) for k in keys), c.metric, _fmt(mean), _fmt(bound),
-                             "yes" if c.holds(low, high) else "no"])
+                rows.append(
+                    [
+                        *(str(e.capacities[k]) for k in keys),
+                        c.metric,
+                        _fmt(mean),
+                        _fmt(bound),
+                        "yes" if c.holds(low, high) else "no",
+                    ]
+                )
         print(_table(rows, [*keys, "metric", "mean", f"{conf} bound", "meets"]))
     print(f"Results written to {out}/ (search.csv, frontier.csv, plots/)")
     return 0
@@ -153,10 +202,18 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     import tomllib
 
-    from sim.runs.calibrate import Calibration, FreeParameter, Target, calibrate, calibrated_toml, parse_free, parse_target
     from sim.output.results import _csv, write_atomic
-    from sim.scenario import load_scenario
+    from sim.runs.calibrate import (
+        Calibration,
+        FreeParameter,
+        Target,
+        calibrate,
+        calibrated_toml,
+        parse_free,
+        parse_target,
+    )
     from sim.runs.experiment_file import load_experiment
+    from sim.scenario import load_scenario
 
     path = args.scenario
     is_experiment = False
@@ -168,23 +225,32 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         exp = load_experiment(path)
         assert exp.calibration is not None
         if args.target or args.free or args.counterfactual:
-            print(f"{path}: an experiment's [calibration] table gives the targets, free parameters and "
-                  "counterfactual: drop --target, --free and --counterfactual (or give a scenario file)",
-                  file=sys.stderr)
+            print(
+                f"{path}: an experiment's [calibration] table gives the targets, free parameters and "
+                "counterfactual: drop --target, --free and --counterfactual (or give a scenario file)",
+                file=sys.stderr,
+            )
             return EXIT_BAD_INPUT
         cal = Calibration(
             exp.scenario_path(),
             [Target(m, v) for m, v in exp.calibration.targets.items()],
             [FreeParameter(k, r.low, r.high, r.integer) for k, r in exp.calibration.free.items()],
-            exp.counterfactual_path(), [*exp.set, *args.overrides], args.replications or exp.replications,
-            args.seed if args.seed is not None else exp.seed, exp.calibration.tolerance,
+            exp.counterfactual_path(),
+            [*exp.set, *args.overrides],
+            args.replications or exp.replications,
+            args.seed if args.seed is not None else exp.seed,
+            exp.calibration.tolerance,
         )
         name = exp.name
     else:
         scenario = load_scenario(path, args.overrides)
         cal = Calibration(
-            path, [parse_target(t) for t in args.target], [parse_free(f) for f in args.free],
-            args.counterfactual, list(args.overrides), args.replications or 10,
+            path,
+            [parse_target(t) for t in args.target],
+            [parse_free(f) for f in args.free],
+            args.counterfactual,
+            list(args.overrides),
+            args.replications or 10,
             args.seed if args.seed is not None else scenario.run.seed,
         )
         name = scenario.name
@@ -193,8 +259,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     say = None if args.quiet else (lambda text: print(f"  trying {text}", file=sys.stderr))
     if not args.quiet:
-        print(f"Calibrating {len(cal.free)} parameter(s) to {len(cal.targets)} target(s), "
-              f"{cal.replications} replications an evaluation...", file=sys.stderr)
+        print(
+            f"Calibrating {len(cal.free)} parameter(s) to {len(cal.targets)} target(s), "
+            f"{cal.replications} replications an evaluation...",
+            file=sys.stderr,
+        )
     result = calibrate(cal, _backend(args), say)
     out_file = out / "calibrated.toml"
     write_atomic(out_file, calibrated_toml(result, out_file))
@@ -204,37 +273,64 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         rows.append([p.key, result.values[p.key], result.stderr[p.key], lo, hi, p.low, p.high])
     write_atomic(out / "parameters.csv", _csv(rows))
     fit = [["target", "observed", "model_mean", "ci_low", "ci_high"]] + [
-        [t.metric, t.value, m, lo, hi] for t, m, lo, hi in result.fit]
+        [t.metric, t.value, m, lo, hi] for t, m, lo, hi in result.fit
+    ]
     write_atomic(out / "fit.csv", _csv(fit))
     hist = [[p.key for p in cal.free] + [t.metric for t in cal.targets]] + [
-        [*(h[0][p.key] for p in cal.free), *h[1]] for h in result.history]
+        [*(h[0][p.key] for p in cal.free), *h[1]] for h in result.history
+    ]
     write_atomic(out / "evaluations.csv", _csv(hist))
-    print(_table([[p.key, f"{result.values[p.key]:.4g}",
-                   f"[{result.interval(p.key)[0]:.4g}, {result.interval(p.key)[1]:.4g}]",
-                   f"{p.low:g} to {p.high:g}"] for p in cal.free],
-                 ["parameter", "fitted", "95% interval", "range"]))
+    print(
+        _table(
+            [
+                [
+                    p.key,
+                    f"{result.values[p.key]:.4g}",
+                    f"[{result.interval(p.key)[0]:.4g}, {result.interval(p.key)[1]:.4g}]",
+                    f"{p.low:g} to {p.high:g}",
+                ]
+                for p in cal.free
+            ],
+            ["parameter", "fitted", "95% interval", "range"],
+        )
+    )
     print()
-    print(_table([[t.metric, _fmt(t.value), _fmt(m), f"[{_fmt(lo)}, {_fmt(hi)}]"] for t, m, lo, hi in result.fit],
-                 ["target", "observed", "model", "95% CI"]))
-    print(f"{result.evaluations} evaluations; " + ("converged." if result.converged else result.message))
+    print(
+        _table(
+            [
+                [t.metric, _fmt(t.value), _fmt(m), f"[{_fmt(lo)}, {_fmt(hi)}]"]
+                for t, m, lo, hi in result.fit
+            ],
+            ["target", "observed", "model", "95% CI"],
+        )
+    )
+    print(
+        f"{result.evaluations} evaluations; "
+        + ("converged." if result.converged else result.message)
+    )
     for p in cal.free:
         if not math.isfinite(result.stderr[p.key]):
-            print(f"Note: the targets do not move {p.key} near its fitted value, so they do not pin it down "
-                  "(no interval): add a target it moves, or fix it with --set.")
+            print(
+                f"Note: the targets do not move {p.key} near its fitted value, so they do not pin it down "
+                "(no interval): add a target it moves, or fix it with --set."
+            )
     print(f"Calibrated scenario written to {out_file} (extends {cal.scenario})")
     return 0 if result.converged else EXIT_CHECK_FAILED
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from sim.output import plots
-    from sim.runs.compare import compare
     from sim.output.figures import comparison_figures
     from sim.output.results import _csv, write_atomic, write_comparison
+    from sim.runs.compare import compare
     from sim.runs.experiment_file import load_experiment
 
     exp = load_experiment(args.experiment)
     if not exp.published or not exp.counterfactual:
-        print(f"{args.experiment}: reproduce needs a counterfactual and a [published] table", file=sys.stderr)
+        print(
+            f"{args.experiment}: reproduce needs a counterfactual and a [published] table",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     from sim.scenario import load_scenario
 
@@ -244,32 +340,57 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     if _occupied(out):
         return EXIT_BAD_INPUT
     n = args.replications or exp.replications
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     bar = _progress(2 * n, args.quiet)
     comparison = compare(cf, scenario, n, exp.seed, progress=bar.update, backend=_backend(args))
     bar.close()
     write_comparison(out, comparison, ["nhsim", *sys.argv[1:]], started, backend=args.backend)
-    rows: list[list[Any]] = [["figure", "published", "model_mean", "ci_low", "ci_high", "relative_error",
-                              "published_in_ci"]]
+    rows: list[list[Any]] = [
+        [
+            "figure",
+            "published",
+            "model_mean",
+            "ci_low",
+            "ci_high",
+            "relative_error",
+            "published_in_ci",
+        ]
+    ]
     table, plot_rows = [], []
     for figure, value in exp.published.items():
         if figure.startswith("avoided."):
-            iv = comparison.avoided(figure[len("avoided."):])
+            iv = comparison.avoided(figure[len("avoided.") :])
         else:
             iv = comparison.scenario.interval(figure)
         rel = (iv.mean - value) / value if value else math.nan
         inside = iv.ci_low <= value <= iv.ci_high
         rows.append([figure, value, iv.mean, iv.ci_low, iv.ci_high, rel, inside])
-        table.append([figure, _fmt(value), _fmt(iv.mean), f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]",
-                      f"{rel:+.1%}", "yes" if inside else "no"])
-        plot_rows.append((figure.replace("avoided.", "avoided: "), value, iv.mean, iv.ci_low, iv.ci_high))
+        table.append(
+            [
+                figure,
+                _fmt(value),
+                _fmt(iv.mean),
+                f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]",
+                f"{rel:+.1%}",
+                "yes" if inside else "no",
+            ]
+        )
+        plot_rows.append(
+            (figure.replace("avoided.", "avoided: "), value, iv.mean, iv.ci_low, iv.ci_high)
+        )
     write_atomic(out / "published.csv", _csv(rows))
     if not args.no_plots and plots.available():
-        plots.plot_published(plot_rows, f"{exp.name}: published against model (a year)", out / "plots" / "published")
+        plots.plot_published(
+            plot_rows, f"{exp.name}: published against model (a year)", out / "plots" / "published"
+        )
         comparison_figures(comparison, out)
-    print(f"{exp.name}: {scenario.name} against {cf.name}, {n} paired replications, seed {exp.seed}")
-    print(_table(table, ["figure", "published", "model", "model 95% CI", "difference", "published in CI"]))
+    print(
+        f"{exp.name}: {scenario.name} against {cf.name}, {n} paired replications, seed {exp.seed}"
+    )
+    print(
+        _table(
+            table, ["figure", "published", "model", "model 95% CI", "difference", "published in CI"]
+        )
+    )
     print(f"Results written to {out}/ (published.csv, comparison.csv, plots/)")
     return 0
-
-

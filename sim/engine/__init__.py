@@ -2,4 +2,4 @@
 
 from sim.engine.core import EventLog, Tally, run_replication
 
-__all__ = ["run_replication", "Tally", "EventLog"]
+__all__ = ["EventLog", "Tally", "run_replication"]

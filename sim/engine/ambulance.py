@@ -16,9 +16,9 @@ import simpy
 
 from sim.engine.calendar import Clock
 from sim.engine.patient import Patient
+from sim.engine.streams import Streams
 from sim.scenario.model import Ambulance
 from sim.scenario.services import ON_SCENE_OUTCOMES
-from sim.engine.streams import Streams
 
 __all__ = ["AmbulanceService"]
 
@@ -30,16 +30,28 @@ class AmbulanceService:
     kind = "ambulance"
 
     def __init__(
-        self, env: simpy.Environment, name: str, spec: Ambulance, streams: Streams, clock: Clock,
-        cohorts: list[str], log: Callable[..., None] | None = None,
+        self,
+        env: simpy.Environment,
+        name: str,
+        spec: Ambulance,
+        streams: Streams,
+        clock: Clock,
+        cohorts: list[str],
+        log: Callable[..., None] | None = None,
     ) -> None:
         self.env = env
         self.name = name
         self.clock = clock
         self._log = log
-        self._response = streams.sampler(f"{name}.response", spec.response_minutes.sample, 1.0 / 60.0)
-        self._on_scene_time = streams.sampler(f"{name}.on_scene_time", spec.on_scene_minutes.sample, 1.0 / 60.0)
-        self._convey_time = streams.sampler(f"{name}.convey_time", spec.convey_minutes.sample, 1.0 / 60.0)
+        self._response = streams.sampler(
+            f"{name}.response", spec.response_minutes.sample, 1.0 / 60.0
+        )
+        self._on_scene_time = streams.sampler(
+            f"{name}.on_scene_time", spec.on_scene_minutes.sample, 1.0 / 60.0
+        )
+        self._convey_time = streams.sampler(
+            f"{name}.convey_time", spec.convey_minutes.sample, 1.0 / 60.0
+        )
         self._outcome = []
         for cohort in cohorts:
             split = spec.on_scene_by_cohort.get(cohort, spec.on_scene)

@@ -17,8 +17,8 @@ import simpy
 
 from sim.engine.calendar import Clock
 from sim.engine.patient import Patient
-from sim.scenario.model import IntermediateCare, VirtualWard
 from sim.engine.streams import Streams
+from sim.scenario.model import IntermediateCare, VirtualWard
 
 __all__ = ["BedPoolService"]
 
@@ -27,8 +27,13 @@ INF = float("inf")
 
 class BedPoolService:
     def __init__(
-        self, env: simpy.Environment, name: str, spec: VirtualWard | IntermediateCare, streams: Streams,
-        clock: Clock, log: Callable[..., None] | None = None,
+        self,
+        env: simpy.Environment,
+        name: str,
+        spec: VirtualWard | IntermediateCare,
+        streams: Streams,
+        clock: Clock,
+        log: Callable[..., None] | None = None,
     ) -> None:
         self.env = env
         self.name = name
@@ -134,7 +139,9 @@ class BedPoolService:
     def route_probabilities(self) -> list[float]:
         return list(self.spec.at_end.values())
 
-    def _occupy(self, patient: Patient, now: float, los: float, count: bool = True, dest: int = -1) -> None:
+    def _occupy(
+        self, patient: Patient, now: float, los: float, count: bool = True, dest: int = -1
+    ) -> None:
         self._advance(now)
         self.occupied += 1
         if count:

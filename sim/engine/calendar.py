@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Clock", "HOURS_PER_WEEK", "HOURS_PER_YEAR", "DAYS_IN_MONTH", "month_of_day"]
+__all__ = ["DAYS_IN_MONTH", "HOURS_PER_WEEK", "HOURS_PER_YEAR", "Clock", "month_of_day"]
 
 HOURS_PER_WEEK = 168
 HOURS_PER_YEAR = 8760
@@ -32,8 +32,8 @@ class Clock:
     measured_hours: int
 
     @classmethod
-    def from_days(cls, warmup_days: float, days: float) -> "Clock":
-        return cls(int(round(warmup_days * 24)), max(1, int(round(days * 24))))
+    def from_days(cls, warmup_days: float, days: float) -> Clock:
+        return cls(round(warmup_days * 24), max(1, round(days * 24)))
 
     @property
     def horizon_hours(self) -> int:

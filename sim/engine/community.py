@@ -30,10 +30,10 @@ from simpy.events import Timeout
 from sim.engine.calendar import Clock
 from sim.engine.outcome import Exit
 from sim.engine.patient import Patient
-from sim.engine.schedule import AT_END, AT_SHIFT, NEVER, RENEGE, FcfsSchedule
 from sim.engine.roster import roster_changes, staffed_hours, week_roster
-from sim.scenario.model import CommunityResponse
+from sim.engine.schedule import AT_END, AT_SHIFT, NEVER, RENEGE, FcfsSchedule
 from sim.engine.streams import Streams
+from sim.scenario.model import CommunityResponse
 
 __all__ = ["CommunityResponseTeam"]
 
@@ -47,7 +47,12 @@ class CommunityResponseTeam:
     kind = "community_response"
 
     def __init__(
-        self, env: simpy.Environment, name: str, spec: CommunityResponse, streams: Streams, clock: Clock,
+        self,
+        env: simpy.Environment,
+        name: str,
+        spec: CommunityResponse,
+        streams: Streams,
+        clock: Clock,
         log: Callable[..., None] | None = None,
     ) -> None:
         self.env = env
@@ -70,7 +75,9 @@ class CommunityResponseTeam:
         self.escalation_names = list(esc)
         # no escalation route (no patience): -1, drawing nothing
         self._escalate_to = (
-            streams.choice(f"{name}.escalation", list(esc.values())) if esc else itertools.repeat(-1).__next__
+            streams.choice(f"{name}.escalation", list(esc.values()))
+            if esc
+            else itertools.repeat(-1).__next__
         )
         self._after_targets: list[Callable[[Patient], None]] = []
         self._esc_targets: list[Callable[[Patient], None]] = []
@@ -123,7 +130,9 @@ class CommunityResponseTeam:
         return {
             "busy_hours": self.busy_area,
             "overtime_hours": self.overtime_area,
-            "staffed_hours": staffed_hours(self.week, self.clock, now - self.clock.measured_hours, now),
+            "staffed_hours": staffed_hours(
+                self.week, self.clock, now - self.clock.measured_hours, now
+            ),
             "in_system_start": self.in_system_start,
             "waiting_end": self.schedule.waiting(now),
             "busy_end": busy,
@@ -223,8 +232,8 @@ class CommunityResponseTeam:
             self.wait_sum += wait
             if wait <= self.target:
                 self.within_target += 1
-        lo = start if start > w0 else w0
-        hi = end if end < w1 else w1
+        lo = max(w0, start)
+        hi = min(w1, end)
         if hi > lo:
             self.busy_area += hi - lo
 
@@ -232,12 +241,20 @@ class CommunityResponseTeam:
         """Write the ``visit_start`` row now, or from the event the start coincides with."""
         row = _StartRow(self, patient, start - arrived)
         if start > arrived:
-            at = self._end_events if cause == AT_END else self._shift_events if cause == AT_SHIFT else {}
+            at = (
+                self._end_events
+                if cause == AT_END
+                else self._shift_events
+                if cause == AT_SHIFT
+                else {}
+            )
             event = at.get(start)
             if event is not None and event.callbacks is not None:
                 event.callbacks.append(row)
                 return
-            if event is None:  # pragma: no cover - a start is an arrival, a visit end or a shift change
+            if (
+                event is None
+            ):  # pragma: no cover - a start is an arrival, a visit end or a shift change
                 raise AssertionError(f"{self.name}: no event at {start!r} for a visit start")
         row(None)
 
@@ -263,7 +280,7 @@ class CommunityResponseTeam:
 class _StartRow:
     """The ``visit_start`` row of one patient, written when called (an event callback)."""
 
-    __slots__ = ("team", "patient", "wait")
+    __slots__ = ("patient", "team", "wait")
 
     def __init__(self, team: CommunityResponseTeam, patient: Patient, wait: float) -> None:
         self.team, self.patient, self.wait = team, patient, wait

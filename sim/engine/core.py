@@ -17,15 +17,16 @@ import numpy as np
 import simpy
 from simpy.events import Timeout
 
-from sim.engine.calendar import Clock
-from sim.engine.demand import arrival_times, cohort_mix, hourly_rates
 from sim.engine.ambulance import AmbulanceService
 from sim.engine.beds import BedPoolService
+from sim.engine.calendar import Clock
 from sim.engine.community import CommunityResponseTeam
+from sim.engine.demand import arrival_times, cohort_mix, hourly_rates
 from sim.engine.hospital import AcuteService, EmergencyDepartmentService
 from sim.engine.hub import Hub
 from sim.engine.outcome import Exit, OutcomeCounter
 from sim.engine.patient import Patient
+from sim.engine.streams import Streams
 from sim.scenario.model import (
     HOME,
     AcuteBeds,
@@ -38,9 +39,8 @@ from sim.scenario.model import (
     Scenario,
     VirtualWard,
 )
-from sim.engine.streams import Streams
 
-__all__ = ["Tally", "run_replication", "EventLog"]
+__all__ = ["EventLog", "Tally", "run_replication"]
 
 EventLog = Callable[[float, int, str, str, str], None]
 """Receives (time in hours, patient id, service, event, detail) for every movement."""
@@ -65,7 +65,20 @@ class Tally:
 class _DemandStream:
     """Feeds one source's pre-generated arrivals to its first service, one event each."""
 
-    __slots__ = ("env", "times", "cohorts", "target", "index", "_ids", "_i", "_n", "name", "_i0", "_next", "_team")
+    __slots__ = (
+        "_i",
+        "_i0",
+        "_ids",
+        "_n",
+        "_next",
+        "_team",
+        "cohorts",
+        "env",
+        "index",
+        "name",
+        "target",
+        "times",
+    )
 
     def __init__(self, env, name, index, times, cohorts, target, ids, service=None) -> None:  # type: ignore[no-untyped-def]
         self.env = env
@@ -108,7 +121,9 @@ class _DemandStream:
             Timeout(env, self.times[j] - env.now).callbacks.append(self._next)
 
 
-def _residual_stays(draw: Callable[[np.random.Generator, int], np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:
+def _residual_stays(
+    draw: Callable[[np.random.Generator, int], np.ndarray], n: int, rng: np.random.Generator
+) -> np.ndarray:
     """Remaining stays of ``n`` patients found in a bed at a random moment (steady state):
     stays picked in proportion to their length, times a uniform fraction."""
     if n == 0:
@@ -121,18 +136,24 @@ def _residual_stays(draw: Callable[[np.random.Generator, int], np.ndarray], n: i
     return picked * rng.random(n)
 
 
-def _acute_stays(spec: AcuteBeds, cohorts: list[str], shares: np.ndarray, rng: np.random.Generator, n: int) -> np.ndarray:
+def _acute_stays(
+    spec: AcuteBeds, cohorts: list[str], shares: np.ndarray, rng: np.random.Generator, n: int
+) -> np.ndarray:
     """Lengths of stay (days) of ``n`` admissions, drawn from ``rng`` alone (so that a
     starting occupancy does not shift the acute service's own streams)."""
     from sim.engine.hospital import per_cohort
 
-    p_short = np.array(per_cohort(spec.short_stay_probability, cohorts))[rng.choice(len(shares), size=n, p=shares)]
+    p_short = np.array(per_cohort(spec.short_stay_probability, cohorts))[
+        rng.choice(len(shares), size=n, p=shares)
+    ]
     short = rng.random(n) < p_short
     return np.where(short, spec.short_stay_days.sample(rng, n), spec.los_days.sample(rng, n))
 
 
 class _Engine:
-    def __init__(self, scenario: Scenario, streams: Streams, log: EventLog | None, trace: bool = False) -> None:
+    def __init__(
+        self, scenario: Scenario, streams: Streams, log: EventLog | None, trace: bool = False
+    ) -> None:
         self.env = env = simpy.Environment()
         self.trace: dict[str, list[int]] | None = {} if trace else None
         self.scenario = scenario
@@ -152,19 +173,25 @@ class _Engine:
             elif isinstance(spec, (VirtualWard, IntermediateCare)):
                 svc = BedPoolService(env, name, spec, streams, clock, log)
             elif isinstance(spec, EmergencyDepartment):
-                svc = EmergencyDepartmentService(env, name, spec, streams, self.cohorts, log, list(scenario.demand))
+                svc = EmergencyDepartmentService(
+                    env, name, spec, streams, self.cohorts, log, list(scenario.demand)
+                )
             elif isinstance(spec, AcuteBeds):
-                svc = AcuteService(env, name, spec, streams, clock, self.cohorts, log, list(scenario.demand))
+                svc = AcuteService(
+                    env, name, spec, streams, clock, self.cohorts, log, list(scenario.demand)
+                )
             elif isinstance(spec, Outcome):
                 svc = OutcomeCounter(env, name, self.exit, log)
             else:  # pragma: no cover - the schema admits no other kind
                 raise TypeError(f"unknown service kind {type(spec).__name__}")
             self.services[name] = svc
-        for name, svc in self.services.items():
+        for _name, svc in self.services.items():
             if isinstance(svc, Hub):
                 svc.wire(self.entry_point, self.capacity_check)
             elif isinstance(svc, AmbulanceService):
-                svc.wire(self.entry_point, self.services.get(svc.hub_name) if svc.hub_name else None)
+                svc.wire(
+                    self.entry_point, self.services.get(svc.hub_name) if svc.hub_name else None
+                )
             elif isinstance(svc, AcuteService):
                 svc.wire(lambda dest, hospital=svc: self.discharge_point(dest, hospital))
             elif not isinstance(svc, OutcomeCounter):
@@ -175,10 +202,20 @@ class _Engine:
             rates = hourly_rates(src, scenario.population, clock)
             times = arrival_times(rates, streams.generator(f"demand.{name}.arrivals"))
             _, mix, _ = cohort_mix(src, scenario.population)
-            cohorts = streams.generator(f"demand.{name}.cohort").choice(len(mix), size=len(times), p=mix)
+            cohorts = streams.generator(f"demand.{name}.cohort").choice(
+                len(mix), size=len(times), p=mix
+            )
             self.sources.append(
-                _DemandStream(env, name, index, times.tolist(), cohorts.tolist(), self.entry_point(src.to, "demand"),
-                              self._ids, self.services.get(src.to))
+                _DemandStream(
+                    env,
+                    name,
+                    index,
+                    times.tolist(),
+                    cohorts.tolist(),
+                    self.entry_point(src.to, "demand"),
+                    self._ids,
+                    self.services.get(src.to),
+                )
             )
 
     def _expect_ed_routes(self, scenario: Scenario) -> None:
@@ -255,7 +292,10 @@ class _Engine:
             rng = self.streams.generator(f"{name}.initial")
             svc = self.services[name]
             if isinstance(svc, AcuteService):
-                draw = lambda g, k, spec=spec: _acute_stays(spec, self.cohorts, shares, g, k)  # noqa: E731
+
+                def draw(g: np.random.Generator, k: int, spec: Any = spec) -> np.ndarray:
+                    return _acute_stays(spec, self.cohorts, shares, g, k)
+
                 remaining = _residual_stays(draw, n, rng) * 24.0
             else:
                 remaining = _residual_stays(spec.los_days.sample, n, rng) * 24.0
@@ -263,7 +303,11 @@ class _Engine:
             probs = np.asarray(svc.route_probabilities, dtype=float)
             dests = rng.choice(len(probs), size=n, p=probs / probs.sum())
             for k in range(n):
-                svc.place(Patient(self.next_id(), int(cohorts[k]), -1, "initial"), float(remaining[k]), int(dests[k]))
+                svc.place(
+                    Patient(self.next_id(), int(cohorts[k]), -1, "initial"),
+                    float(remaining[k]),
+                    int(dests[k]),
+                )
 
     def _reset(self, ev: simpy.Event | None = None) -> None:
         now = self.env.now
@@ -309,7 +353,9 @@ class _Engine:
         return tally
 
 
-def run_replication(scenario: Scenario, seed: int, log: EventLog | None = None, trace: bool = False) -> Tally:
+def run_replication(
+    scenario: Scenario, seed: int, log: EventLog | None = None, trace: bool = False
+) -> Tally:
     """Simulate one replication with the given seed and return its raw tallies.
 
     ``log`` receives every patient movement; ``trace`` records bed occupancy daily.

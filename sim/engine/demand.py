@@ -14,7 +14,7 @@ import numpy as np
 from sim.engine.calendar import DAYS_IN_MONTH, HOURS_PER_WEEK, HOURS_PER_YEAR, Clock, month_of_day
 from sim.scenario.model import DemandSource, Population
 
-__all__ = ["week_profile", "month_profile", "hourly_rates", "cohort_mix", "arrival_times"]
+__all__ = ["arrival_times", "cohort_mix", "hourly_rates", "month_profile", "week_profile"]
 
 
 def week_profile(source: DemandSource) -> np.ndarray:

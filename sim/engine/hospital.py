@@ -19,10 +19,10 @@ import simpy
 
 from sim.engine.calendar import Clock
 from sim.engine.patient import Patient
-from sim.scenario.model import AcuteBeds, EmergencyDepartment
 from sim.engine.streams import Streams
+from sim.scenario.model import AcuteBeds, EmergencyDepartment
 
-__all__ = ["EmergencyDepartmentService", "AcuteService", "per_cohort"]
+__all__ = ["AcuteService", "EmergencyDepartmentService", "per_cohort"]
 
 INF = float("inf")
 
@@ -40,8 +40,14 @@ class EmergencyDepartmentService:
     kind = "ed"
 
     def __init__(
-        self, env: simpy.Environment, name: str, spec: EmergencyDepartment, streams: Streams,
-        cohorts: list[str], log: Callable[..., None] | None = None, sources: list[str] | None = None,
+        self,
+        env: simpy.Environment,
+        name: str,
+        spec: EmergencyDepartment,
+        streams: Streams,
+        cohorts: list[str],
+        log: Callable[..., None] | None = None,
+        sources: list[str] | None = None,
     ) -> None:
         self.env = env
         self.name = name
@@ -93,7 +99,9 @@ class EmergencyDepartmentService:
             probs = self._by_source[patient.source] or probs
         admitted = self._u() < probs[patient.cohort]
         if self._log is not None:
-            self._log(self.env.now, patient.id, self.name, "attended", "admitted" if admitted else "home")
+            self._log(
+                self.env.now, patient.id, self.name, "attended", "admitted" if admitted else "home"
+            )
         patient.via = self.name
         if admitted:
             self.admitted += 1
@@ -106,8 +114,15 @@ class AcuteService:
     kind = "acute"
 
     def __init__(
-        self, env: simpy.Environment, name: str, spec: AcuteBeds, streams: Streams, clock: Clock,
-        cohorts: list[str], log: Callable[..., None] | None = None, sources: list[str] | None = None,
+        self,
+        env: simpy.Environment,
+        name: str,
+        spec: AcuteBeds,
+        streams: Streams,
+        clock: Clock,
+        cohorts: list[str],
+        log: Callable[..., None] | None = None,
+        sources: list[str] | None = None,
     ) -> None:
         self.env = env
         self.name = name
@@ -116,7 +131,9 @@ class AcuteService:
         self.capacity = spec.beds
         self.beds = spec.beds if spec.beds is not None else INF
         self._u = streams.sampler(f"{name}.short_stay", _uniforms)
-        self._short_los = streams.sampler(f"{name}.short_stay_los", spec.short_stay_days.sample, 24.0)
+        self._short_los = streams.sampler(
+            f"{name}.short_stay_los", spec.short_stay_days.sample, 24.0
+        )
         self._los = streams.sampler(f"{name}.los", spec.los_days.sample, 24.0)
         self._short_p = per_cohort(spec.short_stay_probability, cohorts)
         by_source = {r: per_cohort(p, cohorts) for r, p in spec.short_stay_by_source.items()}
@@ -126,8 +143,11 @@ class AcuteService:
         self._discharge = streams.choice(f"{name}.discharge", list(spec.discharge.values()))
         self._spec_discharge = list(spec.discharge.values())
         self._arranging = [
-            streams.sampler(f"{name}.discharge_delay.{dest}", spec.discharge_delay_days[dest].sample, 24.0)
-            if dest in spec.discharge_delay_days else None
+            streams.sampler(
+                f"{name}.discharge_delay.{dest}", spec.discharge_delay_days[dest].sample, 24.0
+            )
+            if dest in spec.discharge_delay_days
+            else None
             for dest in self.dest_names
         ]
         self._targets: list[Callable[[Patient], bool]] = []
@@ -214,7 +234,9 @@ class AcuteService:
         """Put a patient already in hospital at the start of the run into a bed; ``dest``
         (their discharge pathway) is drawn by the caller from its own stream."""
         if self._log is not None:
-            self._log(self.env.now, patient.id, self.name, "admitted", f"{remaining_hours / 24.0:.6f}")
+            self._log(
+                self.env.now, patient.id, self.name, "admitted", f"{remaining_hours / 24.0:.6f}"
+            )
         self._occupy((self.env.now, patient, remaining_hours, dest), self.env.now)
 
     @property
@@ -238,7 +260,9 @@ class AcuteService:
             delay = arranging()
             if delay > 0.0:
                 if self._log is not None:
-                    self._log(now, entry[1].id, self.name, "arranging_discharge", self.dest_names[dest])
+                    self._log(
+                        now, entry[1].id, self.name, "arranging_discharge", self.dest_names[dest]
+                    )
                 self._advance(now)
                 self.delayed += 1
                 self.arranging += 1

@@ -17,10 +17,10 @@ import simpy
 from sim.engine.calendar import Clock
 from sim.engine.patient import Patient
 from sim.engine.staffed import StaffedQueue
-from sim.scenario.model import ClinicalHub
 from sim.engine.streams import Streams
+from sim.scenario.model import ClinicalHub
 
-__all__ = ["Hub", "Crew"]
+__all__ = ["Crew", "Hub"]
 
 
 class Crew(Protocol):
@@ -36,20 +36,30 @@ class Hub(StaffedQueue):
     start_event = "hub_answered"
 
     def __init__(
-        self, env: simpy.Environment, name: str, spec: ClinicalHub, streams: Streams, clock: Clock,
+        self,
+        env: simpy.Environment,
+        name: str,
+        spec: ClinicalHub,
+        streams: Streams,
+        clock: Clock,
         log: Callable[..., None] | None = None,
     ) -> None:
         super().__init__(env, name, spec, clock, spec.max_wait_minutes / 60.0, log)
         self._call = streams.sampler(f"{name}.call", spec.call_minutes.sample, 1.0 / 60.0)
-        self._accept = streams.choice(f"{name}.accept", [spec.accept_probability, 1.0 - spec.accept_probability])
+        self._accept = streams.choice(
+            f"{name}.accept", [spec.accept_probability, 1.0 - spec.accept_probability]
+        )
         self.dest_names = list(spec.destinations)
         self._dest = streams.choice(f"{name}.destination", list(spec.destinations.values()))
         self._targets: list[Callable[[Patient], None]] = []
         self._can_take: list[Callable[[], bool]] = []
         self.reset(0.0)
 
-    def wire(self, resolve: Callable[[str, str], Callable[[Patient], None]],
-             capacity: Callable[[str], Callable[[], bool]]) -> None:
+    def wire(
+        self,
+        resolve: Callable[[str, str], Callable[[Patient], None]],
+        capacity: Callable[[str], Callable[[], bool]],
+    ) -> None:
         self._targets = [resolve(n, self.kind) for n in self.dest_names]
         self._can_take = [capacity(n) for n in self.dest_names]
 
@@ -79,7 +89,15 @@ class Hub(StaffedQueue):
     def consult(self, patient: Patient, crew: Crew) -> None:
         """A crew on scene phones the hub about ``patient``."""
         now = self.env.now
-        entry = (now + self.patience, now, patient, self._call(), self._accept(), self._dest(), crew)
+        entry = (
+            now + self.patience,
+            now,
+            patient,
+            self._call(),
+            self._accept(),
+            self._dest(),
+            crew,
+        )
         if self._log is not None:
             self._log(now, patient.id, self.name, "hub_call", "")
         self.enqueue(entry, now)

@@ -9,7 +9,7 @@ import simpy
 
 from sim.engine.patient import Patient
 
-__all__ = ["OutcomeCounter", "Exit"]
+__all__ = ["Exit", "OutcomeCounter"]
 
 
 class Exit:
@@ -31,7 +31,9 @@ class OutcomeCounter:
     kind = "outcome"
     holding = 0
 
-    def __init__(self, env: simpy.Environment, name: str, exit: Exit, log: Callable[..., None] | None = None) -> None:
+    def __init__(
+        self, env: simpy.Environment, name: str, exit: Exit, log: Callable[..., None] | None = None
+    ) -> None:
         self.env = env
         self.name = name
         self._exit = exit

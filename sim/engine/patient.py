@@ -13,7 +13,7 @@ class Patient:
     is how the ED knows the route of an attendance.
     """
 
-    __slots__ = ("id", "cohort", "source", "via")
+    __slots__ = ("cohort", "id", "source", "via")
 
     def __init__(self, id: int, cohort: int, source: int, via: str) -> None:
         self.id = id

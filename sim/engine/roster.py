@@ -13,7 +13,7 @@ import numpy as np
 from sim.engine.calendar import HOURS_PER_WEEK, Clock
 from sim.scenario.model import CommunityResponse, parse_days, parse_hours
 
-__all__ = ["week_roster", "roster_changes", "staffed_hours"]
+__all__ = ["roster_changes", "staffed_hours", "week_roster"]
 
 
 def week_roster(team: CommunityResponse) -> np.ndarray:

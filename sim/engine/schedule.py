@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import deque
 from heapq import heappop, heappush
 
-__all__ = ["FcfsSchedule", "RENEGE", "NEVER", "AT_ARRIVAL", "AT_END", "AT_SHIFT"]
+__all__ = ["AT_ARRIVAL", "AT_END", "AT_SHIFT", "NEVER", "RENEGE", "FcfsSchedule"]
 
 INF = float("inf")
 EPS = 1e-9
@@ -40,8 +40,19 @@ class FcfsSchedule:
     """The clinicians' commitments: visit ends, patients waiting, the roster ahead."""
 
     __slots__ = (
-        "ends", "ahead", "floor", "_floor_cause", "cause", "_times", "_staff", "_k", "_staff_now",
-        "_next_shift", "waited", "reneging", "stuck",
+        "_floor_cause",
+        "_k",
+        "_next_shift",
+        "_staff",
+        "_staff_now",
+        "_times",
+        "ahead",
+        "cause",
+        "ends",
+        "floor",
+        "reneging",
+        "stuck",
+        "waited",
     )
 
     def __init__(self, staff_at_start: int, changes: list[tuple[float, int]]) -> None:

@@ -151,7 +151,10 @@ class StaffedQueue:
         self.finished(ev.value, now)
         if self.queue:
             # a shift change at this same instant applies before anyone new starts
-            if self._next_change < len(self._changes) and self._changes[self._next_change][0] <= now + _EPS:
+            if (
+                self._next_change < len(self._changes)
+                and self._changes[self._next_change][0] <= now + _EPS
+            ):
                 self._apply_roster(now)
             if self.busy < self.on_shift:
                 self._dispatch(now)

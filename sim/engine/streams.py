@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-__all__ = ["replication_seeds", "Streams", "BlockSampler", "ChoiceSampler"]
+__all__ = ["BlockSampler", "ChoiceSampler", "Streams", "replication_seeds"]
 
 BLOCK = 4096
 
@@ -73,7 +73,7 @@ class BlockSampler:
     its own index). :meth:`Streams.sampler` hands out ``next`` itself.
     """
 
-    __slots__ = ("_rng", "_draw", "_scale", "next")
+    __slots__ = ("_draw", "_rng", "_scale", "next")
 
     def __init__(
         self,

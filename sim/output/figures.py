@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.engine import run_replication
 from sim.output import plots
 from sim.runs.compare import AVOIDED_METRICS, Comparison
-from sim.engine import run_replication
 from sim.runs.replications import Results
 from sim.scenario.model import Scenario
 
@@ -25,12 +25,14 @@ if TYPE_CHECKING:
     from sim.runs.search import SearchResult
     from sim.runs.sweep import SweepResult
 
-__all__ = ["run_figures", "comparison_figures", "sweep_figures", "search_figures"]
+__all__ = ["comparison_figures", "run_figures", "search_figures", "sweep_figures"]
 
 
 def _skip() -> bool:
     if not plots.available():
-        print("(plots skipped: install matplotlib, e.g. pip install 'nhsim[plots]')", file=sys.stderr)
+        print(
+            "(plots skipped: install matplotlib, e.g. pip install 'nhsim[plots]')", file=sys.stderr
+        )
         return True
     return False
 
@@ -42,16 +44,22 @@ def occupancy_figure(scenario: Scenario, seed: int, path: Path) -> list[Path]:
     capacity = {n: getattr(scenario.services[n], "beds", None) for n in tally.occupancy_trace}
     days = list(range(len(next(iter(tally.occupancy_trace.values())))))
     return plots.plot_occupancy_year(
-        days, tally.occupancy_trace, capacity,
-        f"{scenario.name}: beds in use at midnight (replication 0)", path,
+        days,
+        tally.occupancy_trace,
+        capacity,
+        f"{scenario.name}: beds in use at midnight (replication 0)",
+        path,
     )
 
 
 def run_figures(results: Results, out: Path) -> list[Path]:
     if _skip() or not results.n:
         return []
-    return occupancy_figure(results.scenario, results.seeds[results.indices[0] if results.indices else 0],
-                            out / "plots" / "occupancy")
+    return occupancy_figure(
+        results.scenario,
+        results.seeds[results.indices[0] if results.indices else 0],
+        out / "plots" / "occupancy",
+    )
 
 
 def comparison_figures(comparison: Comparison, out: Path) -> list[Path]:
@@ -66,7 +74,9 @@ def comparison_figures(comparison: Comparison, out: Path) -> list[Path]:
     if rows:
         title = f"Avoided a year: {comparison.scenario.scenario.name} vs {comparison.counterfactual.scenario.name}"
         written += plots.plot_avoided(rows, title, out / "plots" / "avoided")
-    written += occupancy_figure(comparison.scenario.scenario, comparison.scenario.seeds[0], out / "plots" / "occupancy")
+    written += occupancy_figure(
+        comparison.scenario.scenario, comparison.scenario.seeds[0], out / "plots" / "occupancy"
+    )
     return written
 
 
@@ -77,7 +87,7 @@ def _interval(values: list[float]) -> tuple[float, float, float]:
     return iv.mean, iv.ci_low, iv.ci_high
 
 
-def sweep_figures(result: "SweepResult", out: Path) -> list[Path]:
+def sweep_figures(result: SweepResult, out: Path) -> list[Path]:
     """Outcome against capacity (one key), heatmaps (two keys), tornado (one at a time)."""
     if _skip():
         return []
@@ -95,9 +105,14 @@ def sweep_figures(result: "SweepResult", out: Path) -> list[Path]:
             (k,) = keys
             order = sorted(done, key=lambda i: result.points[i][k])
             written += plots.plot_outcome_vs_capacity(
-                [result.points[i][k] for i in order], [stats[i][0] for i in order],
-                [stats[i][1] for i in order], [stats[i][2] for i in order],
-                k, plots._label(metric), f"{exp.name}: {plots._label(metric)}", out / "plots" / slug,
+                [result.points[i][k] for i in order],
+                [stats[i][0] for i in order],
+                [stats[i][1] for i in order],
+                [stats[i][2] for i in order],
+                k,
+                plots._label(metric),
+                f"{exp.name}: {plots._label(metric)}",
+                out / "plots" / slug,
                 target=exp.target.get(metric),
             )
         elif kind == "grid" and len(keys) == 2:
@@ -107,8 +122,15 @@ def sweep_figures(result: "SweepResult", out: Path) -> list[Path]:
             grid = [[math.nan] * len(xs) for _ in ys]
             for i in done:
                 grid[ys.index(result.points[i][ky])][xs.index(result.points[i][kx])] = stats[i][0]
-            written += plots.plot_heatmap(xs, ys, grid, kx, ky, f"{exp.name}: {plots._label(metric)} (mean)",
-                                          out / "plots" / slug)
+            written += plots.plot_heatmap(
+                xs,
+                ys,
+                grid,
+                kx,
+                ky,
+                f"{exp.name}: {plots._label(metric)} (mean)",
+                out / "plots" / slug,
+            )
         elif kind == "one_at_a_time" and 0 in stats:
             base = stats[0][0]
             bars = []
@@ -118,16 +140,27 @@ def sweep_figures(result: "SweepResult", out: Path) -> list[Path]:
                     continue
                 lo_i = min(mine, key=lambda i: result.points[i][k])
                 hi_i = max(mine, key=lambda i: result.points[i][k])
-                bars.append((k, stats[lo_i][0], stats[hi_i][0],
-                             f"{result.points[lo_i][k]:g}", f"{result.points[hi_i][k]:g}"))
+                bars.append(
+                    (
+                        k,
+                        stats[lo_i][0],
+                        stats[hi_i][0],
+                        f"{result.points[lo_i][k]:g}",
+                        f"{result.points[hi_i][k]:g}",
+                    )
+                )
             if bars:
-                written += plots.plot_tornado(base, bars, f"{plots._label(metric)} (base {plots._number(base)})",
-                                              f"{exp.name}: what {plots._label(metric)} rests on",
-                                              out / "plots" / f"tornado_{slug}")
+                written += plots.plot_tornado(
+                    base,
+                    bars,
+                    f"{plots._label(metric)} (base {plots._number(base)})",
+                    f"{exp.name}: what {plots._label(metric)} rests on",
+                    out / "plots" / f"tornado_{slug}",
+                )
     return written
 
 
-def search_figures(result: "SearchResult", out: Path) -> list[Path]:
+def search_figures(result: SearchResult, out: Path) -> list[Path]:
     """The standard's metric against capacity (one capacity), with the standard drawn in."""
     if _skip():
         return []
@@ -145,8 +178,16 @@ def search_figures(result: "SearchResult", out: Path) -> list[Path]:
             if least is not None:
                 title += f"\nleast meeting {c.describe()}: {least}"
             written += plots.plot_outcome_vs_capacity(
-                xs, means, lows, highs, keys[0], plots._label(c.metric), title,
-                out / "plots" / f"search_{slug}", target=standard, target_label=c.describe(),
+                xs,
+                means,
+                lows,
+                highs,
+                keys[0],
+                plots._label(c.metric),
+                title,
+                out / "plots" / f"search_{slug}",
+                target=standard,
+                target_label=c.describe(),
             )
         else:
             kx, ky = keys
@@ -155,6 +196,13 @@ def search_figures(result: "SearchResult", out: Path) -> list[Path]:
             grid = [[math.nan] * len(xs) for _ in ys]
             for e in result.evaluations:
                 grid[ys.index(e.capacities[ky])][xs.index(e.capacities[kx])] = e.bounds[c.metric][0]
-            written += plots.plot_heatmap(xs, ys, grid, kx, ky,
-                                          f"{plots._label(c.metric)} at the capacities tried", out / "plots" / f"search_{slug}")
+            written += plots.plot_heatmap(
+                xs,
+                ys,
+                grid,
+                kx,
+                ky,
+                f"{plots._label(c.metric)} at the capacities tried",
+                out / "plots" / f"search_{slug}",
+            )
     return written

@@ -12,8 +12,13 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "available", "plot_avoided", "plot_outcome_vs_capacity", "plot_heatmap", "plot_tornado",
-    "plot_occupancy_year", "save",
+    "available",
+    "plot_avoided",
+    "plot_heatmap",
+    "plot_occupancy_year",
+    "plot_outcome_vs_capacity",
+    "plot_tornado",
+    "save",
 ]
 
 BLUE, ORANGE, GREY, RED = "#005EB8", "#ED8B00", "#768692", "#DA291C"  # NHS identity colours
@@ -33,10 +38,18 @@ def _plt() -> Any:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({
-        "font.size": 12, "axes.titlesize": 14, "axes.labelsize": 12, "axes.spines.top": False,
-        "axes.spines.right": False, "figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight",
-    })
+    plt.rcParams.update(
+        {
+            "font.size": 12,
+            "axes.titlesize": 14,
+            "axes.labelsize": 12,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "savefig.bbox": "tight",
+        }
+    )
     return plt
 
 
@@ -62,7 +75,9 @@ def _label(metric: str) -> str:
     return metric.replace("_", " ").replace(".", ": ", 1)
 
 
-def plot_avoided(rows: Sequence[tuple[str, float, float, float]], title: str, path: Path) -> list[Path]:
+def plot_avoided(
+    rows: Sequence[tuple[str, float, float, float]], title: str, path: Path
+) -> list[Path]:
     """Horizontal bars of what a scenario avoids, a year, with 95% intervals.
 
     ``rows``: (metric, avoided mean, ci low, ci high)."""
@@ -78,16 +93,31 @@ def plot_avoided(rows: Sequence[tuple[str, float, float, float]], title: str, pa
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
     for yi, r in zip(y, rows):
-        ax.annotate(f"{r[1]:,.0f}", (max(r[3], 0.0), yi), xytext=(8, 0), textcoords="offset points",
-                    ha="left", va="center", fontsize=11, fontweight="bold")
+        ax.annotate(
+            f"{r[1]:,.0f}",
+            (max(r[3], 0.0), yi),
+            xytext=(8, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=11,
+            fontweight="bold",
+        )
     ax.set_xlabel("avoided a year (counterfactual − scenario), with 95% interval")
     ax.set_title(title)
     return save(fig, path)
 
 
 def plot_outcome_vs_capacity(
-    x: Sequence[float], means: Sequence[float], lows: Sequence[float], highs: Sequence[float],
-    xlabel: str, ylabel: str, title: str, path: Path, target: float | None = None,
+    x: Sequence[float],
+    means: Sequence[float],
+    lows: Sequence[float],
+    highs: Sequence[float],
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    path: Path,
+    target: float | None = None,
     target_label: str = "standard",
 ) -> list[Path]:
     """An outcome against a capacity, with its 95% interval as a band."""
@@ -108,8 +138,13 @@ def plot_outcome_vs_capacity(
 
 
 def plot_heatmap(
-    xs: Sequence[float], ys: Sequence[float], values: Sequence[Sequence[float]],
-    xlabel: str, ylabel: str, title: str, path: Path,
+    xs: Sequence[float],
+    ys: Sequence[float],
+    values: Sequence[Sequence[float]],
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    path: Path,
 ) -> list[Path]:
     """A metric over two capacities; ``values[i][j]`` at ``ys[i]``, ``xs[j]``."""
     plt = _plt()
@@ -121,8 +156,15 @@ def plot_heatmap(
     mid = (min(finite) + max(finite)) / 2 if finite else 0
     for i, row in enumerate(values):
         for j, v in enumerate(row):
-            ax.text(j, i, "-" if math.isnan(v) else _number(v), ha="center", va="center",
-                    color="white" if v > mid else "black", fontsize=11)
+            ax.text(
+                j,
+                i,
+                "-" if math.isnan(v) else _number(v),
+                ha="center",
+                va="center",
+                color="white" if v > mid else "black",
+                fontsize=11,
+            )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -131,7 +173,11 @@ def plot_heatmap(
 
 
 def plot_tornado(
-    base: float, bars: Sequence[tuple[str, float, float, str, str]], xlabel: str, title: str, path: Path,
+    base: float,
+    bars: Sequence[tuple[str, float, float, str, str]],
+    xlabel: str,
+    title: str,
+    path: Path,
 ) -> list[Path]:
     """One-at-a-time sensitivity: for each parameter, the metric at its low and high value.
 
@@ -140,14 +186,28 @@ def plot_tornado(
     plt = _plt()
     bars = sorted(bars, key=lambda b: abs(b[2] - b[1]), reverse=True)
     fig, ax = plt.subplots(figsize=(9, 0.6 * len(bars) + 1.8))
-    for i, (name, lo, hi, lo_lab, hi_lab) in enumerate(bars):
-        ax.barh(i, lo - base, left=base, color=ORANGE, height=0.6, label="low value" if i == 0 else None)
-        ax.barh(i, hi - base, left=base, color=BLUE, height=0.6, label="high value" if i == 0 else None)
+    for i, (_name, lo, hi, lo_lab, hi_lab) in enumerate(bars):
+        ax.barh(
+            i, lo - base, left=base, color=ORANGE, height=0.6, label="low value" if i == 0 else None
+        )
+        ax.barh(
+            i, hi - base, left=base, color=BLUE, height=0.6, label="high value" if i == 0 else None
+        )
         same_side = (lo < base) == (hi < base)
-        for value, label, dy in ((lo, lo_lab, 0.18 if same_side else 0.0), (hi, hi_lab, -0.18 if same_side else 0.0)):
+        for value, label, dy in (
+            (lo, lo_lab, 0.18 if same_side else 0.0),
+            (hi, hi_lab, -0.18 if same_side else 0.0),
+        ):
             right = value >= base
-            ax.annotate(label, (value, i + dy), xytext=(4 if right else -4, 0), textcoords="offset points",
-                        ha="left" if right else "right", va="center", fontsize=10)
+            ax.annotate(
+                label,
+                (value, i + dy),
+                xytext=(4 if right else -4, 0),
+                textcoords="offset points",
+                ha="left" if right else "right",
+                va="center",
+                fontsize=10,
+            )
     ax.set_yticks(range(len(bars)), [b[0] for b in bars])
     ax.invert_yaxis()
     ax.axvline(base, color="black", linewidth=1)
@@ -158,13 +218,18 @@ def plot_tornado(
 
 
 def plot_occupancy_year(
-    days: Sequence[float], occupied: dict[str, Sequence[float]], capacity: dict[str, float | None],
-    title: str, path: Path,
+    days: Sequence[float],
+    occupied: dict[str, Sequence[float]],
+    capacity: dict[str, float | None],
+    title: str,
+    path: Path,
 ) -> list[Path]:
     """Beds in use each day of the measured year, one line a bed pool, with capacity."""
     plt = _plt()
     names = list(occupied)
-    fig, axes = plt.subplots(len(names), 1, figsize=(10, 2.6 * len(names) + 0.6), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(
+        len(names), 1, figsize=(10, 2.6 * len(names) + 0.6), sharex=True, squeeze=False
+    )
     for ax, name in zip(axes[:, 0], names):
         ax.plot(days, occupied[name], color=BLUE, linewidth=1.5)
         cap = capacity.get(name)
@@ -179,7 +244,9 @@ def plot_occupancy_year(
     return save(fig, path)
 
 
-def plot_published(rows: Sequence[tuple[str, float, float, float, float]], title: str, path: Path) -> list[Path]:
+def plot_published(
+    rows: Sequence[tuple[str, float, float, float, float]], title: str, path: Path
+) -> list[Path]:
     """Published figures against the model's, with the model's 95% interval.
 
     ``rows``: (figure, published, model mean, ci low, ci high); one panel a figure,
@@ -188,13 +255,27 @@ def plot_published(rows: Sequence[tuple[str, float, float, float, float]], title
     fig, axes = plt.subplots(1, len(rows), figsize=(4.2 * len(rows), 4.6), squeeze=False)
     for ax, (name, published, mean, lo, hi) in zip(axes[0], rows):
         ax.bar([0], [published], color=GREY, width=0.6, label="published")
-        ax.bar([1], [mean], yerr=[[mean - lo], [hi - mean]], color=BLUE, width=0.6, capsize=8,
-               label="model (95% interval)")
+        ax.bar(
+            [1],
+            [mean],
+            yerr=[[mean - lo], [hi - mean]],
+            color=BLUE,
+            width=0.6,
+            capsize=8,
+            label="model (95% interval)",
+        )
         ax.set_xticks([0, 1], ["published", "model"])
         ax.set_title(name, fontsize=12)
         for x, v in ((0, published), (1, mean)):
-            ax.annotate(f"{v:,.0f}", (x, v), xytext=(0, 4 if x == 0 else 14), textcoords="offset points",
-                        ha="center", fontsize=11, fontweight="bold")
+            ax.annotate(
+                f"{v:,.0f}",
+                (x, v),
+                xytext=(0, 4 if x == 0 else 14),
+                textcoords="offset points",
+                ha="center",
+                fontsize=11,
+                fontweight="bold",
+            )
         ax.set_ylim(0, max(published, hi) * 1.18)
     axes[0][0].legend(frameon=False, loc="lower left", fontsize=10)
     fig.suptitle(title)

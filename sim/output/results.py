@@ -13,12 +13,10 @@ import os
 import platform
 import subprocess
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim.runs.replications import Results
 from sim.scenario.model import Scenario
@@ -26,7 +24,7 @@ from sim.scenario.model import Scenario
 if TYPE_CHECKING:
     from sim.runs.compare import Comparison
 
-__all__ = ["write_atomic", "write_run", "manifest", "default_out_dir", "scenario_json"]
+__all__ = ["default_out_dir", "manifest", "scenario_json", "write_atomic", "write_run"]
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -73,7 +71,10 @@ def _git_commit() -> str | None:
             return None
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=here, capture_output=True, text=True, timeout=5,
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
         )
         return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
@@ -87,7 +88,9 @@ def _version(dist: str) -> str | None:
         return None
 
 
-def manifest(results: Results, command: list[str], started: datetime, finished: datetime, **extra: Any) -> dict[str, Any]:
+def manifest(
+    results: Results, command: list[str], started: datetime, finished: datetime, **extra: Any
+) -> dict[str, Any]:
     """Provenance of a run: what produced these numbers, with which software."""
     return {
         "nhsim_version": _version("nhsim"),
@@ -130,13 +133,15 @@ def summary_csv(results: Results) -> str:
     return _csv(rows)
 
 
-def write_run(out: Path, results: Results, command: list[str], started: datetime, **extra: Any) -> Path:
+def write_run(
+    out: Path, results: Results, command: list[str], started: datetime, **extra: Any
+) -> Path:
     """Write replications.csv, summary.csv, scenario.json and manifest.json into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / "scenario.json", scenario_json(results.scenario))
     write_atomic(out / "replications.csv", replications_csv(results))
     write_atomic(out / "summary.csv", summary_csv(results))
-    finished = datetime.now(timezone.utc)
+    finished = datetime.now(UTC)
     write_atomic(
         out / "manifest.json",
         json.dumps(manifest(results, command, started, finished, **extra), indent=2) + "\n",
@@ -144,7 +149,7 @@ def write_run(out: Path, results: Results, command: list[str], started: datetime
     return out
 
 
-def comparison_csv(comparison: "Comparison", confidence: float = 0.95) -> str:
+def comparison_csv(comparison: Comparison, confidence: float = 0.95) -> str:
     from sim.runs.compare import AVOIDED_METRICS
 
     rows_by_metric = {r.metric: r for r in comparison.rows(confidence)}
@@ -152,24 +157,46 @@ def comparison_csv(comparison: "Comparison", confidence: float = 0.95) -> str:
         m for m in rows_by_metric if m not in AVOIDED_METRICS
     ]
     rows: list[list[Any]] = [
-        ["metric", "counterfactual_mean", "scenario_mean", "difference", "ci_low", "ci_high", "pct_change"]
+        [
+            "metric",
+            "counterfactual_mean",
+            "scenario_mean",
+            "difference",
+            "ci_low",
+            "ci_high",
+            "pct_change",
+        ]
     ]
     for m in order:
         r = rows_by_metric[m]
-        rows.append([m, r.counterfactual_mean, r.scenario_mean, r.difference.mean, r.difference.ci_low,
-                     r.difference.ci_high, r.pct_change])
+        rows.append(
+            [
+                m,
+                r.counterfactual_mean,
+                r.scenario_mean,
+                r.difference.mean,
+                r.difference.ci_low,
+                r.difference.ci_high,
+                r.pct_change,
+            ]
+        )
     return _csv(rows)
 
 
-def write_comparison(out: Path, comparison: "Comparison", command: list[str], started: datetime, **extra: Any) -> Path:
+def write_comparison(
+    out: Path, comparison: Comparison, command: list[str], started: datetime, **extra: Any
+) -> Path:
     """comparison.csv, each side's replications/summary/scenario, and a manifest."""
     out.mkdir(parents=True, exist_ok=True)
-    for side, results in (("counterfactual", comparison.counterfactual), ("scenario", comparison.scenario)):
+    for side, results in (
+        ("counterfactual", comparison.counterfactual),
+        ("scenario", comparison.scenario),
+    ):
         write_atomic(out / side / "scenario.json", scenario_json(results.scenario))
         write_atomic(out / side / "replications.csv", replications_csv(results))
         write_atomic(out / side / "summary.csv", summary_csv(results))
     write_atomic(out / "comparison.csv", comparison_csv(comparison))
-    finished = datetime.now(timezone.utc)
+    finished = datetime.now(UTC)
     info = manifest(comparison.scenario, command, started, finished, **extra)
     info["counterfactual"] = comparison.counterfactual.scenario.name
     info["paired"] = comparison.paired

@@ -32,7 +32,7 @@ class Backend:
     def n_workers(self) -> int:
         return self.workers or os.cpu_count() or 1
 
-    def open(self) -> "Session":
+    def open(self) -> Session:
         return Session(self)
 
 
@@ -51,7 +51,9 @@ def check_workers(client: Any, scheduler: str, wait: float = WORKER_WAIT_SECONDS
     try:
         client.wait_for_workers(1, timeout=wait)
     except TimeoutError:
-        raise BackendError(f"the Dask scheduler {scheduler!r} has no workers (waited {wait:g} s)") from None
+        raise BackendError(
+            f"the Dask scheduler {scheduler!r} has no workers (waited {wait:g} s)"
+        ) from None
     mine = version("nhsim")
     try:
         theirs = client.run(version, "nhsim")
@@ -92,12 +94,16 @@ class Session:
                 check_workers(self._client, self.backend.scheduler)
             else:
                 self._cluster = LocalCluster(
-                    n_workers=self.backend.n_workers, threads_per_worker=1, processes=True,
+                    n_workers=self.backend.n_workers,
+                    threads_per_worker=1,
+                    processes=True,
                     dashboard_address=":0",
                 )
                 self._client = Client(self._cluster)
         except OSError as exc:
-            raise BackendError(f"cannot reach the Dask scheduler {self.backend.scheduler!r}: {exc}") from None
+            raise BackendError(
+                f"cannot reach the Dask scheduler {self.backend.scheduler!r}: {exc}"
+            ) from None
         except BackendError:
             self._client.close()
             raise
@@ -118,7 +124,7 @@ class Session:
             if self._cluster is not None:
                 self._cluster.close()
 
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc: object) -> None:

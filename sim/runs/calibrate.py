@@ -34,7 +34,15 @@ from sim.runs.replications import run
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import load_scenario
 
-__all__ = ["Target", "FreeParameter", "Calibration", "CalibrationResult", "parse_target", "parse_free", "calibrate"]
+__all__ = [
+    "Calibration",
+    "CalibrationResult",
+    "FreeParameter",
+    "Target",
+    "calibrate",
+    "parse_free",
+    "parse_target",
+]
 
 AVOIDED = "avoided."
 
@@ -52,7 +60,7 @@ class Target:
 
     @property
     def base_metric(self) -> str:
-        return self.metric[len(AVOIDED):] if self.avoided else self.metric
+        return self.metric[len(AVOIDED) :] if self.avoided else self.metric
 
 
 @dataclass(frozen=True)
@@ -76,14 +84,26 @@ def parse_target(text: str) -> Target:
             try:
                 sd = float(sd_text)
             except ValueError:
-                raise ScenarioError([Problem("--target", metric, f"the sd {sd_text!r} is not a number")]) from None
+                raise ScenarioError(
+                    [Problem("--target", metric, f"the sd {sd_text!r} is not a number")]
+                ) from None
     try:
         value = float(raw)
     except ValueError:
-        raise ScenarioError([Problem("--target", metric, f"the value {raw.strip()!r} is not a number")]) from None
+        raise ScenarioError(
+            [Problem("--target", metric, f"the value {raw.strip()!r} is not a number")]
+        ) from None
     if not math.isfinite(value) or (sd is not None and not (math.isfinite(sd) and sd >= 0)):
-        raise ScenarioError([Problem("--target", metric, f"needs a finite value (and sd >= 0), got {raw.strip()!r}"
-                                     + (f"±{sd:g}" if sd is not None else ""))])
+        raise ScenarioError(
+            [
+                Problem(
+                    "--target",
+                    metric,
+                    f"needs a finite value (and sd >= 0), got {raw.strip()!r}"
+                    + (f"±{sd:g}" if sd is not None else ""),
+                )
+            ]
+        )
     return Target(metric, value, sd)
 
 
@@ -92,14 +112,25 @@ def parse_free(text: str) -> FreeParameter:
     key, sep, raw = text.partition("=")
     key = key.strip()
     parts = raw.split(":")
-    if not sep or not key or len(parts) not in (2, 3) or (len(parts) == 3 and parts[2].strip() != "int"):
-        raise ScenarioError([Problem("--free", "", f"{text!r} must look like key.path=low:high (or low:high:int)")])
+    if (
+        not sep
+        or not key
+        or len(parts) not in (2, 3)
+        or (len(parts) == 3 and parts[2].strip() != "int")
+    ):
+        raise ScenarioError(
+            [Problem("--free", "", f"{text!r} must look like key.path=low:high (or low:high:int)")]
+        )
     try:
         low, high = float(parts[0]), float(parts[1])
     except ValueError:
-        raise ScenarioError([Problem("--free", key, f"low and high must be numbers, got {raw!r}")]) from None
+        raise ScenarioError(
+            [Problem("--free", key, f"low and high must be numbers, got {raw!r}")]
+        ) from None
     if not (math.isfinite(low) and math.isfinite(high)):
-        raise ScenarioError([Problem("--free", key, f"low and high must be finite numbers, got {raw!r}")])
+        raise ScenarioError(
+            [Problem("--free", key, f"low and high must be finite numbers, got {raw!r}")]
+        )
     if not low < high:
         raise ScenarioError([Problem("--free", key, f"needs low < high, got {low:g}:{high:g}")])
     integer = len(parts) == 3 and parts[2] == "int"
@@ -142,7 +173,7 @@ def _settings(free: list[FreeParameter], x: np.ndarray) -> list[str]:
     out = []
     for p, v in zip(free, x):
         v = float(np.clip(v, p.low, p.high))
-        out.append(f"{p.key}={int(round(v)) if p.integer else round(v, 10)!r}")
+        out.append(f"{p.key}={round(v) if p.integer else round(v, 10)!r}")
     return out
 
 
@@ -166,8 +197,13 @@ def _validate(cal: Calibration) -> None:
     if not cal.free:
         problems.append(Problem("--free", "", "give at least one free parameter"))
     if any(t.avoided for t in cal.targets) and cal.counterfactual is None:
-        problems.append(Problem("--target", "", "avoided.* targets need a --counterfactual scenario"))
-    for kind, names in (("--target", [t.metric for t in cal.targets]), ("--free", [p.key for p in cal.free])):
+        problems.append(
+            Problem("--target", "", "avoided.* targets need a --counterfactual scenario")
+        )
+    for kind, names in (
+        ("--target", [t.metric for t in cal.targets]),
+        ("--free", [p.key for p in cal.free]),
+    ):
         for name in sorted({n for n in names if names.count(n) > 1}):
             problems.append(Problem(kind, name, "given more than once"))
     if problems:
@@ -179,7 +215,9 @@ def _validate(cal: Calibration) -> None:
             try:
                 load_scenario(cal.scenario, [*cal.overrides, setting])
             except ScenarioError as err:
-                problems.append(Problem("--free", p.key, _free_problem(p, setting, err.problems[0])))
+                problems.append(
+                    Problem("--free", p.key, _free_problem(p, setting, err.problems[0]))
+                )
                 break
     if problems:
         raise ScenarioError(problems)
@@ -234,7 +272,9 @@ def calibrate(
                 cols.append(sc_res.values(t.base_metric))
         y = np.column_stack(cols)
         cache[key] = (y.mean(axis=0), y)
-        history.append(({p.key: float(v) for p, v in zip(cal.free, x)}, [float(v) for v in y.mean(axis=0)]))
+        history.append(
+            ({p.key: float(v) for p, v in zip(cal.free, x)}, [float(v) for v in y.mean(axis=0)])
+        )
         if progress:
             progress(", ".join(f"{p.key}={v:.4g}" for p, v in zip(cal.free, x)))
         return cache[key]
@@ -252,16 +292,22 @@ def calibrate(
     width = highs - lows
     try:
         fit = least_squares(
-            residuals, x0, bounds=(lows, highs), x_scale=width, diff_step=step * width / np.maximum(np.abs(x0), 1e-12),
-            max_nfev=max_evaluations, xtol=1e-4, ftol=1e-6,
+            residuals,
+            x0,
+            bounds=(lows, highs),
+            x_scale=width,
+            diff_step=step * width / np.maximum(np.abs(x0), 1e-12),
+            max_nfev=max_evaluations,
+            xtol=1e-4,
+            ftol=1e-6,
         )
         x = fit.x
         message = fit.message
-    except Exception as exc:  # noqa: BLE001 - reported as a failed fit, not a traceback
+    except Exception as exc:
         x = x0
         message = f"the optimiser stopped: {exc}"
 
-    mean, y = outputs(x)
+    _mean, y = outputs(x)
     n = y.shape[0]
     # Jacobian in target units, by central differences on common random numbers
     jac = np.zeros((len(cal.targets), len(cal.free)))
@@ -297,13 +343,21 @@ def calibrate(
         close = abs(iv.mean - t.value) <= cal.tolerance * abs(t.value) or iv.contains(t.value)
         converged = converged and close
     # the optimiser keeps strictly inside the bounds: within 1% of the range is at the edge
-    at_bound = [p.key for p, v in zip(cal.free, x)
-                if v <= p.low + 0.01 * (p.high - p.low) or v >= p.high - 0.01 * (p.high - p.low)]
+    at_bound = [
+        p.key
+        for p, v in zip(cal.free, x)
+        if v <= p.low + 0.01 * (p.high - p.low) or v >= p.high - 0.01 * (p.high - p.low)
+    ]
     if not converged:
-        message = "did not converge: the model cannot meet every target within the ranges given" + (
-            f" (at the edge of its range: {', '.join(at_bound)})" if at_bound else "") + f"; {message}"
-    values = {p.key: (int(round(v)) if p.integer else float(v)) for p, v in zip(cal.free, x)}
-    return CalibrationResult(cal, values, stderr, fit_rows, converged, message, len(history), history)
+        message = (
+            "did not converge: the model cannot meet every target within the ranges given"
+            + (f" (at the edge of its range: {', '.join(at_bound)})" if at_bound else "")
+            + f"; {message}"
+        )
+    values = {p.key: (round(v) if p.integer else float(v)) for p, v in zip(cal.free, x)}
+    return CalibrationResult(
+        cal, values, stderr, fit_rows, converged, message, len(history), history
+    )
 
 
 def calibrated_toml(result: CalibrationResult, out_file: Path) -> str:
@@ -314,17 +368,26 @@ def calibrated_toml(result: CalibrationResult, out_file: Path) -> str:
     rel = os.path.relpath(cal.scenario.resolve(), out_file.parent.resolve())
     lines = [
         "# Calibrated by nhsim calibrate. Fitted to:",
-        *[f"#   {t.metric} = {t.value:g}  (model {m:.6g}, 95% CI {lo:.6g} to {hi:.6g})" for t, m, lo, hi in result.fit],
+        *[
+            f"#   {t.metric} = {t.value:g}  (model {m:.6g}, 95% CI {lo:.6g} to {hi:.6g})"
+            for t, m, lo, hi in result.fit
+        ],
         f"# with {cal.replications} replications, seed {cal.seed}"
-        + (f", counterfactual {cal.counterfactual}" if cal.counterfactual else "") + ".",
+        + (f", counterfactual {cal.counterfactual}" if cal.counterfactual else "")
+        + ".",
         f'extends = "{rel}"',
         "",
     ]
     tables: dict[str, list[str]] = {}
     from sim.scenario.loader import REPLACED_WHOLE
 
-    resolved = load_scenario(cal.scenario, [*cal.overrides, *_settings(cal.free, np.array(
-        [float(v) for v in result.values.values()]))]).model_dump(mode="json", by_alias=True)
+    resolved = load_scenario(
+        cal.scenario,
+        [
+            *cal.overrides,
+            *_settings(cal.free, np.array([float(v) for v in result.values.values()])),
+        ],
+    ).model_dump(mode="json", by_alias=True)
     written: set[str] = set()
 
     def put(key: str, text: str) -> None:
@@ -350,7 +413,10 @@ def calibrated_toml(result: CalibrationResult, out_file: Path) -> str:
 
     for key in result.values:
         lo, hi = result.interval(key)
-        put(key, f"  # fitted; 95% interval {lo:.4g} to {hi:.4g}" if math.isfinite(lo) else "  # fitted")
+        put(
+            key,
+            f"  # fitted; 95% interval {lo:.4g} to {hi:.4g}" if math.isfinite(lo) else "  # fitted",
+        )
     for o in cal.overrides:
         put(o.partition("=")[0], "  # set when calibrating")
     for table, entries in tables.items():

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine.streams import replication_seeds
 from sim.runs.backends import Backend
 from sim.runs.replications import Results, assemble
+from sim.runs.stats import Interval, t_interval
 from sim.runs.tasks import Task, chunk_ranges, run_tasks
 from sim.scenario.model import Scenario
-from sim.runs.stats import Interval, t_interval
-from sim.engine.streams import replication_seeds
 
-__all__ = ["Comparison", "ComparisonRow", "compare", "AVOIDED_METRICS"]
+__all__ = ["AVOIDED_METRICS", "Comparison", "ComparisonRow", "compare"]
 
 AVOIDED_METRICS = (
     "ambulance.conveyances",
@@ -46,7 +46,11 @@ class ComparisonRow:
     @property
     def pct_change(self) -> float:
         cf = self.counterfactual_mean
-        return 100.0 * self.difference.mean / cf if cf not in (0.0,) and not math.isnan(cf) else math.nan
+        return (
+            100.0 * self.difference.mean / cf
+            if cf not in (0.0,) and not math.isnan(cf)
+            else math.nan
+        )
 
 
 @dataclass
@@ -70,7 +74,9 @@ class Comparison:
         return Interval(-d.mean, d.std, -d.ci_high, -d.ci_low, d.n)
 
     def rows(self, confidence: float = 0.95) -> list[ComparisonRow]:
-        names = list(dict.fromkeys(self.counterfactual.metric_names() + self.scenario.metric_names()))
+        names = list(
+            dict.fromkeys(self.counterfactual.metric_names() + self.scenario.metric_names())
+        )
         out = []
         for m in names:
             out.append(
@@ -96,7 +102,11 @@ def _welch(a: np.ndarray, b: np.ndarray, confidence: float) -> Interval:
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
     va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
     se = math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1)) if se > 0 else a.size + b.size - 2
+    df = (
+        (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+        if se > 0
+        else a.size + b.size - 2
+    )
     half = float(stats.t.ppf(0.5 + confidence / 2, df)) * se
     diff = float(a.mean() - b.mean())
     return Interval(diff, se, diff - half, diff + half, min(a.size, b.size))
@@ -120,9 +130,17 @@ def compare(
     seeds = replication_seeds(s, n)
     other = seeds if paired else replication_seeds(s + 1_000_003, n)
     chunks = chunk_ranges(n, backend.n_workers)
-    tasks_cf = [Task(("counterfactual", i), counterfactual, tuple(seeds[r] for r in c), tuple(c)) for i, c in enumerate(chunks)]
-    tasks_sc = [Task(("scenario", i), scenario, tuple(other[r] for r in c), tuple(c)) for i, c in enumerate(chunks)]
+    tasks_cf = [
+        Task(("counterfactual", i), counterfactual, tuple(seeds[r] for r in c), tuple(c))
+        for i, c in enumerate(chunks)
+    ]
+    tasks_sc = [
+        Task(("scenario", i), scenario, tuple(other[r] for r in c), tuple(c))
+        for i, c in enumerate(chunks)
+    ]
     done, _ = run_tasks(tasks_cf + tasks_sc, backend, progress)
     return Comparison(
-        assemble(counterfactual, s, seeds, tasks_cf, done), assemble(scenario, s, other, tasks_sc, done), paired
+        assemble(counterfactual, s, seeds, tasks_cf, done),
+        assemble(scenario, s, other, tasks_sc, done),
+        paired,
     )

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["EventLogWriter", "EVENT_LOG_COLUMNS", "event_log_path"]
+__all__ = ["EVENT_LOG_COLUMNS", "EventLogWriter", "event_log_path"]
 
 EVENT_LOG_COLUMNS = ("time_hours", "patient", "service", "event", "detail")
 
@@ -33,7 +33,7 @@ class EventLogWriter:
         self._tmp = path.with_name(f".{path.name}.tmp")
         self._fh = None
 
-    def __enter__(self) -> "EventLogWriter":
+    def __enter__(self) -> EventLogWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = open(self._tmp, "w", encoding="utf-8", newline="", buffering=1 << 20)
         self._fh.write(",".join(EVENT_LOG_COLUMNS) + "\n")
@@ -42,7 +42,12 @@ class EventLogWriter:
     def __call__(self, time: float, patient: int, service: str, event: str, detail: str) -> None:
         self._fh.write(f"{time!r},{patient},{service},{event},{detail}\n")  # type: ignore[union-attr]
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         assert self._fh is not None
         self._fh.close()
         if exc_type is None:

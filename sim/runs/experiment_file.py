@@ -14,7 +14,7 @@ import itertools
 import json
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -24,9 +24,9 @@ from sim.scenario.messages import problems_from_validation
 from sim.scenario.model import Scenario
 from sim.scenario.types import Frozen
 
-__all__ = ["Experiment", "load_experiment", "Point", "design_points", "Constraint", "Range"]
+__all__ = ["Constraint", "Experiment", "Point", "Range", "design_points", "load_experiment"]
 
-Value = Union[int, float, str, bool]
+Value = int | float | str | bool
 
 
 class Range(Frozen):
@@ -37,7 +37,7 @@ class Range(Frozen):
     integer: bool = Field(False, description="round to whole numbers (capacities)")
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Range":
+    def _ordered(self) -> Range:
         if not self.low < self.high:
             raise ValueError(f"needs low < high, got low={self.low:g}, high={self.high:g}")
         return self
@@ -45,7 +45,8 @@ class Range(Frozen):
 
 class Design(Frozen):
     kind: Literal["grid", "one_at_a_time", "latin_hypercube"] = Field(
-        "grid", description="every combination; each key alone around the base; or a Latin hypercube"
+        "grid",
+        description="every combination; each key alone around the base; or a Latin hypercube",
     )
     samples: int = Field(20, ge=2, description="points of a Latin hypercube")
 
@@ -54,7 +55,9 @@ class Precision(Frozen):
     """Add replications until the 95% interval's half-width is within a share of the mean."""
 
     metrics: list[str] = Field(min_length=1, description="metrics that must reach the precision")
-    relative_half_width: float = Field(gt=0, lt=1, description="e.g. 0.05: half-width within 5% of the mean")
+    relative_half_width: float = Field(
+        gt=0, lt=1, description="e.g. 0.05: half-width within 5% of the mean"
+    )
     max_replications: int = Field(100, ge=2, description="stop adding replications here")
     step: int = Field(10, ge=1, description="replications added at a time")
 
@@ -63,11 +66,15 @@ class Constraint(Frozen):
     """A standard a search must meet with the stated confidence."""
 
     metric: str = Field(description="metric name, e.g. ucr.seen_within_target")
-    at_least: float | None = Field(None, description="the metric's lower confidence bound must be >= this")
-    at_most: float | None = Field(None, description="the metric's upper confidence bound must be <= this")
+    at_least: float | None = Field(
+        None, description="the metric's lower confidence bound must be >= this"
+    )
+    at_most: float | None = Field(
+        None, description="the metric's upper confidence bound must be <= this"
+    )
 
     @model_validator(mode="after")
-    def _one(self) -> "Constraint":
+    def _one(self) -> Constraint:
         if (self.at_least is None) == (self.at_most is None):
             raise ValueError("give exactly one of at_least or at_most")
         return self
@@ -78,23 +85,33 @@ class Constraint(Frozen):
         return high <= self.at_most  # type: ignore[operator]
 
     def describe(self) -> str:
-        return f"{self.metric} >= {self.at_least:g}" if self.at_least is not None else f"{self.metric} <= {self.at_most:g}"
+        return (
+            f"{self.metric} >= {self.at_least:g}"
+            if self.at_least is not None
+            else f"{self.metric} <= {self.at_most:g}"
+        )
 
 
 class Search(Frozen):
     """Find the least capacities at which every constraint holds with ``confidence``."""
 
     capacities: dict[str, Annotated[list[int], Field(min_length=2, max_length=2)]] = Field(
-        min_length=1, max_length=2, description="one or two keys, each [least, most] whole numbers to try"
+        min_length=1,
+        max_length=2,
+        description="one or two keys, each [least, most] whole numbers to try",
     )
     constraints: list[Constraint] = Field(min_length=1, description="standards to meet")
-    confidence: float = Field(0.95, gt=0.5, lt=1, description="one-sided confidence that each constraint holds")
+    confidence: float = Field(
+        0.95, gt=0.5, lt=1, description="one-sided confidence that each constraint holds"
+    )
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Search":
+    def _ordered(self) -> Search:
         for key, (least, most) in self.capacities.items():
             if least > most:
-                raise ValueError(f"capacities {key!r}: needs [least, most] with least <= most, got [{least}, {most}]")
+                raise ValueError(
+                    f"capacities {key!r}: needs [least, most] with least <= most, got [{least}, {most}]"
+                )
         return self
 
 
@@ -102,7 +119,8 @@ class CalibrationSpec(Frozen):
     """What ``nhsim calibrate EXPERIMENT`` fits (see docs/guides/calibrate.md)."""
 
     targets: dict[str, float] = Field(
-        min_length=1, description="metric = observed value; 'avoided.<metric>' for counterfactual minus scenario"
+        min_length=1,
+        description="metric = observed value; 'avoided.<metric>' for counterfactual minus scenario",
     )
     free: dict[str, Range] = Field(min_length=1, description="scenario key = { low, high } to fit")
     tolerance: float = Field(0.02, gt=0, lt=1, description="relative error accepted as a fit")
@@ -111,28 +129,39 @@ class CalibrationSpec(Frozen):
 class Experiment(Frozen):
     """An experiment file."""
 
-    name: str = Field("experiment", description="results go to results/<name>/ (default: the file's name)")
+    name: str = Field(
+        "experiment", description="results go to results/<name>/ (default: the file's name)"
+    )
     description: str = Field("", description="what the experiment asks")
     scenario: str = Field(description="the base scenario file, relative to this file")
-    set: list[str] = Field(default_factory=list, description="key.path=value overrides of the base scenario")
+    set: list[str] = Field(
+        default_factory=list, description="key.path=value overrides of the base scenario"
+    )
     replications: int = Field(10, ge=1, description="replications per point")
     seed: int = Field(2024, ge=0, description="seed: every point uses the same replication seeds")
     design: Design = Field(default_factory=Design, description="how the varied values are combined")
-    vary: dict[str, Union[list[Value], Range]] = Field(
-        default_factory=dict, description="scenario key paths and their values (a list, or a range for a hypercube)"
+    vary: dict[str, list[Value] | Range] = Field(
+        default_factory=dict,
+        description="scenario key paths and their values (a list, or a range for a hypercube)",
     )
-    precision: Precision | None = Field(None, description="replications by target precision instead")
+    precision: Precision | None = Field(
+        None, description="replications by target precision instead"
+    )
     report: list[str] = Field(
         default_factory=lambda: ["ambulance.conveyances", "admissions.total", "acute.bed_days"],
         description="metrics to print and plot",
     )
-    compare_to_base: bool = Field(True, description="also report each point's paired difference from the base")
+    compare_to_base: bool = Field(
+        True, description="also report each point's paired difference from the base"
+    )
     target: dict[str, float] = Field(
-        default_factory=dict, description="reference lines on plots: metric = value (e.g. a 0.70 standard)"
+        default_factory=dict,
+        description="reference lines on plots: metric = value (e.g. a 0.70 standard)",
     )
     search: Search | None = Field(None, description="a capacity search (nhsim search)")
     counterfactual: str | None = Field(
-        None, description="a counterfactual scenario file: adds avoided.<metric> (counterfactual − point) to every point"
+        None,
+        description="a counterfactual scenario file: adds avoided.<metric> (counterfactual − point) to every point",
     )
     calibration: CalibrationSpec | None = Field(None, description="a calibration (nhsim calibrate)")
     published: dict[str, float] = Field(
@@ -172,7 +201,9 @@ def load_experiment(path: str | Path) -> Experiment:
     try:
         exp = Experiment.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(problems_from_validation(exc, data, {}, source, root=Experiment)) from None
+        raise ScenarioError(
+            problems_from_validation(exc, data, {}, source, root=Experiment)
+        ) from None
     exp = exp.model_copy(update={"path": str(path)})
     base = exp.base_scenario()  # raises ScenarioError naming the scenario file
     if exp.counterfactual:
@@ -182,12 +213,24 @@ def load_experiment(path: str | Path) -> Experiment:
     keys += list(exp.calibration.free) if exp.calibration else []
     for key in keys:
         try:
-            load_scenario(Path(exp.path).parent / exp.scenario, [*exp.set, f"{key}={_probe(base, key)}"])
+            load_scenario(
+                Path(exp.path).parent / exp.scenario, [*exp.set, f"{key}={_probe(base, key)}"]
+            )
         except ScenarioError as err:
-            where = ("vary" if key in exp.vary else "search.capacities" if exp.search and key in exp.search.capacities
-                     else "calibration.free")
-            problems.append(Problem(source, f"{where}.{key}",
-                                    f"not a key of the scenario: {err.problems[0].message}"))
+            where = (
+                "vary"
+                if key in exp.vary
+                else "search.capacities"
+                if exp.search and key in exp.search.capacities
+                else "calibration.free"
+            )
+            problems.append(
+                Problem(
+                    source,
+                    f"{where}.{key}",
+                    f"not a key of the scenario: {err.problems[0].message}",
+                )
+            )
     if problems:
         raise ScenarioError(problems)
     return exp
@@ -239,22 +282,40 @@ def design_points(exp: Experiment, base: Scenario) -> list[Point]:
         for k, u in zip(keys, row):
             r = exp.vary[k]
             if not isinstance(r, Range):
-                raise ScenarioError([Problem(display_path(Path(exp.path)), f"vary.{k}", "a latin_hypercube design needs { low, high } ranges")])
+                raise ScenarioError(
+                    [
+                        Problem(
+                            display_path(Path(exp.path)),
+                            f"vary.{k}",
+                            "a latin_hypercube design needs { low, high } ranges",
+                        )
+                    ]
+                )
             x = r.low + u * (r.high - r.low)
-            point[k] = int(round(x)) if r.integer else float(x)
+            point[k] = round(x) if r.integer else float(x)
         points.append(point)
     return points
 
 
-def _values(v: Union[list[Value], Range], key: str, source: str = "") -> list[Value]:
+def _values(v: list[Value] | Range, key: str, source: str = "") -> list[Value]:
     if isinstance(v, Range):
         if not v.integer:
-            raise ScenarioError([Problem(display_path(Path(source)) if source else "", f"vary.{key}", "a range in a grid needs integer = true (or list the values)")])
+            raise ScenarioError(
+                [
+                    Problem(
+                        display_path(Path(source)) if source else "",
+                        f"vary.{key}",
+                        "a range in a grid needs integer = true (or list the values)",
+                    )
+                ]
+            )
         return list(range(int(v.low), int(v.high) + 1))
     return list(v)
 
 
 def overrides_of(point: Point) -> list[str]:
     """A point as ``--set`` overrides."""
-    return [f"{k}={json.dumps(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else v}"
-            for k, v in point.items()]
+    return [
+        f"{k}={json.dumps(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else v}"
+        for k, v in point.items()
+    ]

@@ -22,7 +22,15 @@ from sim.runs.tasks import Interrupted, RunFailed, Task, chunk_ranges, run_tasks
 from sim.scenario.model import Scenario
 
 __all__ = [
-    "simulate", "run", "Results", "Interrupted", "RunFailed", "Task", "run_tasks", "chunk_ranges", "assemble",
+    "Interrupted",
+    "Results",
+    "RunFailed",
+    "Task",
+    "assemble",
+    "chunk_ranges",
+    "run",
+    "run_tasks",
+    "simulate",
 ]
 
 
@@ -58,8 +66,13 @@ class Results:
         return {m: self.interval(m, confidence) for m in self.metric_names()}
 
 
-def assemble(scenario: Scenario, seed: int, seeds: list[int], tasks: Sequence[Task],
-              done: dict[Hashable, list[Metrics]]) -> Results:
+def assemble(
+    scenario: Scenario,
+    seed: int,
+    seeds: list[int],
+    tasks: Sequence[Task],
+    done: dict[Hashable, list[Metrics]],
+) -> Results:
     results = Results(scenario, seed, seeds)
     for task in sorted((t for t in tasks if t.key in done), key=lambda t: t.indices[0]):
         results.replications.extend(done[task.key])

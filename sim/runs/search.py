@@ -21,15 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.runs.backends import Backend
-from sim.runs.replications import Results, run
 from sim.output.results import _csv
+from sim.runs.backends import Backend
+from sim.runs.experiment_file import Experiment, overrides_of
+from sim.runs.replications import Results, run
+from sim.runs.stats import t_interval
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import display_path, load_scenario
-from sim.runs.stats import t_interval
-from sim.runs.experiment_file import Experiment, overrides_of
 
-__all__ = ["SearchResult", "Evaluation", "run_search"]
+__all__ = ["Evaluation", "SearchResult", "run_search"]
 
 
 @dataclass
@@ -47,15 +47,18 @@ class SearchResult:
     frontier: list[dict[str, int]] = field(default_factory=list)
     """The least capacities meeting every constraint (one row for one capacity)."""
 
-    def curve(self, key: str, metric: str) -> tuple[list[int], list[float], list[float], list[float]]:
+    def curve(
+        self, key: str, metric: str
+    ) -> tuple[list[int], list[float], list[float], list[float]]:
         evs = sorted(self.evaluations, key=lambda e: e.capacities[key])
         xs = [e.capacities[key] for e in evs]
         ivs = [t_interval(e.results.values(metric), 0.95) for e in evs]
         return xs, [iv.mean for iv in ivs], [iv.ci_low for iv in ivs], [iv.ci_high for iv in ivs]
 
 
-def _evaluate(exp: Experiment, caps: dict[str, int], backend: Backend,
-              progress: Callable[[int], None] | None) -> Evaluation:
+def _evaluate(
+    exp: Experiment, caps: dict[str, int], backend: Backend, progress: Callable[[int], None] | None
+) -> Evaluation:
     assert exp.search is not None
     scenario = load_scenario(Path(exp.path).parent / exp.scenario, [*exp.set, *overrides_of(caps)])
     results = run(scenario, exp.replications, exp.seed, backend=backend, progress=progress)
@@ -67,8 +70,15 @@ def _evaluate(exp: Experiment, caps: dict[str, int], backend: Backend,
         if c.metric not in names:
             near = difflib.get_close_matches(c.metric, names, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise ScenarioError([Problem(display_path(Path(exp.path)), f"search.constraints[{k}].metric",
-                                         f"{c.metric!r} is not a metric of the scenario{hint}")])
+            raise ScenarioError(
+                [
+                    Problem(
+                        display_path(Path(exp.path)),
+                        f"search.constraints[{k}].metric",
+                        f"{c.metric!r} is not a metric of the scenario{hint}",
+                    )
+                ]
+            )
         # a one-sided bound at `conf` is one side of a two-sided interval at 2*conf - 1
         # (a metric undefined in every replication, e.g. a wait with no one seen, cannot be shown to hold)
         iv = t_interval(results.values(c.metric), 2 * conf - 1)
@@ -77,8 +87,9 @@ def _evaluate(exp: Experiment, caps: dict[str, int], backend: Backend,
     return Evaluation(caps, results, bounds, holds)
 
 
-def run_search(exp: Experiment, backend: Backend | None = None,
-               progress: Callable[[int], None] | None = None) -> SearchResult:
+def run_search(
+    exp: Experiment, backend: Backend | None = None, progress: Callable[[int], None] | None = None
+) -> SearchResult:
     """Run the experiment's ``[search]``."""
     assert exp.search is not None, "the experiment has no [search] table"
     backend = backend or Backend()
@@ -116,7 +127,9 @@ def run_search(exp: Experiment, backend: Backend | None = None,
         while y > ylo and ev({kx: x, ky: y - 1}).holds:
             y -= 1
         if not out.frontier or y < out.frontier[-1][ky]:
-            out.frontier.append({kx: x, ky: y})  # more of the first capacity only where it saves some of the second
+            out.frontier.append(
+                {kx: x, ky: y}
+            )  # more of the first capacity only where it saves some of the second
     return out
 
 
@@ -124,14 +137,36 @@ def search_csv(result: SearchResult) -> str:
     exp = result.experiment
     assert exp.search is not None
     keys = list(exp.search.capacities)
-    rows: list[list[Any]] = [[*keys, "metric", "mean", "bound_low", "bound_high", "standard", "holds", "n",
-                              "all_constraints_hold"]]
+    rows: list[list[Any]] = [
+        [
+            *keys,
+            "metric",
+            "mean",
+            "bound_low",
+            "bound_high",
+            "standard",
+            "holds",
+            "n",
+            "all_constraints_hold",
+        ]
+    ]
     for e in sorted(result.evaluations, key=lambda e: tuple(e.capacities[k] for k in keys)):
         for c in exp.search.constraints:
             mean, low, high = e.bounds[c.metric]
             holds = c.holds(low, high)
-            rows.append([*(e.capacities[k] for k in keys), c.metric, mean, low, high, c.describe(), holds,
-                         e.results.n, e.holds])
+            rows.append(
+                [
+                    *(e.capacities[k] for k in keys),
+                    c.metric,
+                    mean,
+                    low,
+                    high,
+                    c.describe(),
+                    holds,
+                    e.results.n,
+                    e.holds,
+                ]
+            )
     return _csv(rows)
 
 

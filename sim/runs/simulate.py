@@ -6,7 +6,7 @@ from sim.engine import EventLog, run_replication
 from sim.metrics import compute_metrics
 from sim.scenario.model import Scenario
 
-__all__ = ["simulate", "Metrics"]
+__all__ = ["Metrics", "simulate"]
 
 Metrics = dict[str, float]
 

@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.runs.backends import Backend, BackendError
-from sim.runs.tasks import Task, chunk_ranges, run_tasks
+from sim.engine.streams import replication_seeds
 from sim.output.results import _csv, write_atomic
+from sim.runs.backends import Backend, BackendError
+from sim.runs.experiment_file import Experiment, Point, base_value, design_points, overrides_of
+from sim.runs.stats import t_interval
+from sim.runs.tasks import Task, chunk_ranges, run_tasks
 from sim.scenario.loader import load_scenario
 from sim.scenario.model import Scenario
-from sim.runs.stats import t_interval
-from sim.engine.streams import replication_seeds
-from sim.runs.experiment_file import Experiment, Point, base_value, design_points, overrides_of
 
-__all__ = ["SweepResult", "run_sweep", "SweepError", "sweep_csv", "point_scenario"]
+__all__ = ["SweepError", "SweepResult", "point_scenario", "run_sweep", "sweep_csv"]
 
 Metrics = dict[str, float]
 
@@ -86,11 +86,25 @@ def _check_out(out: Path, exp: Experiment, resume: bool) -> None:
                 "remove it or use --out"
             )
         if not resume:
-            raise SweepError(f"{out}/ already holds this experiment: use --resume to continue it, or --out")
+            raise SweepError(
+                f"{out}/ already holds this experiment: use --resume to continue it, or --out"
+            )
     elif out.exists() and any(out.iterdir()):
-        raise SweepError(f"{out}/ already exists and is not an experiment's directory; remove it or use --out")
-    write_atomic(stamp, json.dumps({"experiment": exp.name, "digest": exp.digest(),
-                                    "definition": exp.model_dump(mode="json")}, indent=2) + "\n")
+        raise SweepError(
+            f"{out}/ already exists and is not an experiment's directory; remove it or use --out"
+        )
+    write_atomic(
+        stamp,
+        json.dumps(
+            {
+                "experiment": exp.name,
+                "digest": exp.digest(),
+                "definition": exp.model_dump(mode="json"),
+            },
+            indent=2,
+        )
+        + "\n",
+    )
 
 
 def run_sweep(
@@ -114,7 +128,9 @@ def run_sweep(
     todo = [i for i in range(len(points)) if i not in result.replications]
     scenarios = {(i, "scenario"): point_scenario(exp, points[i]) for i in todo}
     if exp.counterfactual:
-        scenarios.update({(i, "counterfactual"): point_scenario(exp, points[i], True) for i in todo})
+        scenarios.update(
+            {(i, "counterfactual"): point_scenario(exp, points[i], True) for i in todo}
+        )
     run_id = uuid.uuid4().hex[:12]
     sides = 2 if exp.counterfactual else 1
 
@@ -127,9 +143,18 @@ def run_sweep(
     return result
 
 
-def _run_all(exp: Experiment, out: Path, backend: Backend, progress: Callable[[int], None] | None,
-             on_total: Callable[[int], None] | None, result: SweepResult,
-             scenarios: dict[tuple[int, str], Scenario], todo: list[int], run_id: str, sides: int) -> None:
+def _run_all(
+    exp: Experiment,
+    out: Path,
+    backend: Backend,
+    progress: Callable[[int], None] | None,
+    on_total: Callable[[int], None] | None,
+    result: SweepResult,
+    scenarios: dict[tuple[int, str], Scenario],
+    todo: list[int],
+    run_id: str,
+    sides: int,
+) -> None:
     points = result.points
     if exp.precision is None:
         n = exp.replications
@@ -137,7 +162,9 @@ def _run_all(exp: Experiment, out: Path, backend: Backend, progress: Callable[[i
             on_total(n * len(points) * sides)
         if progress and len(todo) < len(points):
             progress(n * (len(points) - len(todo)) * sides)
-        _run_round(exp, out, scenarios, todo, 0, n, backend, progress, result, run_id, final=lambda i: True)
+        _run_round(
+            exp, out, scenarios, todo, 0, n, backend, progress, result, run_id, final=lambda i: True
+        )
     else:
         pr = exp.precision
         if on_total:
@@ -146,12 +173,30 @@ def _run_all(exp: Experiment, out: Path, backend: Backend, progress: Callable[[i
         start, n = 0, min(pr.step, pr.max_replications)
         active = list(todo)
         while active:
+
             def final(i: int, start: int = start, n: int = n) -> bool:
                 reps = have[i] + result.replications.get(i, [])
-                return start + n >= pr.max_replications or _precise(reps, pr.metrics, pr.relative_half_width)
+                return start + n >= pr.max_replications or _precise(
+                    reps, pr.metrics, pr.relative_half_width
+                )
 
-            _run_round(exp, out, scenarios, active, start, n, backend, progress, result, run_id, final, have)
-            active = [i for i in active if i not in result.replications and i not in result.failures]
+            _run_round(
+                exp,
+                out,
+                scenarios,
+                active,
+                start,
+                n,
+                backend,
+                progress,
+                result,
+                run_id,
+                final,
+                have,
+            )
+            active = [
+                i for i in active if i not in result.replications and i not in result.failures
+            ]
             start += n
             n = min(pr.step, pr.max_replications - start)
 
@@ -165,15 +210,28 @@ def _precise(reps: list[Metrics], metrics: list[str], rel: float) -> bool:
 
 
 def _run_round(
-    exp: Experiment, out: Path, scenarios: dict[tuple[int, str], Scenario], points: list[int], start: int, n: int,
-    backend: Backend, progress: Callable[[int], None] | None, result: SweepResult, run_id: str,
-    final: Callable[[int], bool], have: dict[int, list[Metrics]] | None = None,
+    exp: Experiment,
+    out: Path,
+    scenarios: dict[tuple[int, str], Scenario],
+    points: list[int],
+    start: int,
+    n: int,
+    backend: Backend,
+    progress: Callable[[int], None] | None,
+    result: SweepResult,
+    run_id: str,
+    final: Callable[[int], bool],
+    have: dict[int, list[Metrics]] | None = None,
 ) -> None:
     seeds = replication_seeds(exp.seed, start + n)
     chunks = chunk_ranges(n, backend.n_workers, start)
     sides = ["scenario", "counterfactual"] if exp.counterfactual else ["scenario"]
-    tasks = [Task((i, side, c), scenarios[(i, side)], tuple(seeds[r] for r in chunk), tuple(chunk))
-             for i in points for side in sides for c, chunk in enumerate(chunks)]
+    tasks = [
+        Task((i, side, c), scenarios[(i, side)], tuple(seeds[r] for r in chunk), tuple(chunk))
+        for i in points
+        for side in sides
+        for c, chunk in enumerate(chunks)
+    ]
     pieces: dict[int, dict[tuple[str, int], list[Metrics]]] = {i: {} for i in points}
 
     def on_result(task: Task, reps: list[Metrics]) -> None:
@@ -199,10 +257,22 @@ def _run_round(
         result.failures[key[0]] = err  # type: ignore[index]
 
 
-def _write_point(out: Path, i: int, point: Point, reps: list[Metrics], seeds: list[int], run_id: str) -> None:
-    write_atomic(_point_file(out, i), json.dumps({
-        "point": i, "values": point, "run": run_id, "seeds": seeds[: len(reps)], "replications": reps,
-    }) + "\n")
+def _write_point(
+    out: Path, i: int, point: Point, reps: list[Metrics], seeds: list[int], run_id: str
+) -> None:
+    write_atomic(
+        _point_file(out, i),
+        json.dumps(
+            {
+                "point": i,
+                "values": point,
+                "run": run_id,
+                "seeds": seeds[: len(reps)],
+                "replications": reps,
+            }
+        )
+        + "\n",
+    )
 
 
 def base_point(result: SweepResult) -> int | None:
@@ -232,10 +302,21 @@ def sweep_csv(result: SweepResult, confidence: float = 0.95) -> str:
         for m in metrics:
             values = [r.get(m, math.nan) for r in reps]
             iv = t_interval(values, confidence)
-            row = [i, *(point.get(k, "base") for k in keys), m, iv.mean, iv.std, iv.ci_low, iv.ci_high, iv.n]
+            row = [
+                i,
+                *(point.get(k, "base") for k in keys),
+                m,
+                iv.mean,
+                iv.std,
+                iv.ci_low,
+                iv.ci_high,
+                iv.n,
+            ]
             if base is not None:
                 k = min(len(values), len(base_vals))
-                d = t_interval([values[j] - base_vals[j].get(m, math.nan) for j in range(k)], confidence)
+                d = t_interval(
+                    [values[j] - base_vals[j].get(m, math.nan) for j in range(k)], confidence
+                )
                 row += [d.mean, d.ci_low, d.ci_high]
             rows.append(row)
     return _csv(rows)
@@ -243,11 +324,22 @@ def sweep_csv(result: SweepResult, confidence: float = 0.95) -> str:
 
 def sweep_replications_csv(result: SweepResult) -> str:
     keys = list(result.experiment.vary)
-    metrics = list(dict.fromkeys(m for reps in result.replications.values() for r in reps for m in r))
-    seeds = replication_seeds(result.experiment.seed, max((len(v) for v in result.replications.values()), default=0))
+    metrics = list(
+        dict.fromkeys(m for reps in result.replications.values() for r in reps for m in r)
+    )
+    seeds = replication_seeds(
+        result.experiment.seed, max((len(v) for v in result.replications.values()), default=0)
+    )
     rows: list[list[Any]] = [["point", *keys, "replication", "seed", *metrics]]
     for i in sorted(result.replications):
         for j, rep in enumerate(result.replications[i]):
-            rows.append([i, *(result.points[i].get(k, "base") for k in keys), j, seeds[j],
-                         *(rep.get(m, "") for m in metrics)])
+            rows.append(
+                [
+                    i,
+                    *(result.points[i].get(k, "base") for k in keys),
+                    j,
+                    seeds[j],
+                    *(rep.get(m, "") for m in metrics),
+                ]
+            )
     return _csv(rows)

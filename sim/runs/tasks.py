@@ -24,7 +24,7 @@ from sim.scenario.model import Scenario
 if TYPE_CHECKING:
     from sim.runs.replications import Results
 
-__all__ = ["Task", "execute_task", "run_tasks", "chunk_ranges", "Interrupted", "RunFailed"]
+__all__ = ["Interrupted", "RunFailed", "Task", "chunk_ranges", "execute_task", "run_tasks"]
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def run_tasks(
             for task in tasks:
                 try:
                     reps = execute_task(task)
-                except Exception as exc:  # noqa: BLE001 - reported, the rest completes
+                except Exception as exc:
                     failures[task.key] = f"{type(exc).__name__}: {exc}"
                     continue
                 finished(task, reps)
@@ -137,7 +137,7 @@ def run_tasks(
                     except BrokenProcessPool:
                         lost.append(task)
                         continue
-                    except Exception as exc:  # noqa: BLE001 - retried, then reported
+                    except Exception as exc:
                         if attempts[task.key] < max_attempts:
                             submit(task)
                         else:
@@ -154,7 +154,9 @@ def run_tasks(
                         if attempts[task.key] < max_attempts:
                             submit(task)
                         elif alone:
-                            failures[task.key] = f"a worker process died ({attempts[task.key]} attempts)"
+                            failures[task.key] = (
+                                f"a worker process died ({attempts[task.key]} attempts)"
+                            )
                         else:
                             solo.append(task)
                     if alone and not pending:

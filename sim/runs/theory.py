@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["erlang_b", "erlang_c", "mmc_mean_wait", "mmc_wait_within", "least_servers"]
+__all__ = ["erlang_b", "erlang_c", "least_servers", "mmc_mean_wait", "mmc_wait_within"]
 
 
 def erlang_b(c: int, a: float) -> float:

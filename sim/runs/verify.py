@@ -14,15 +14,19 @@ from typing import Any
 
 from sim.engine.calendar import HOURS_PER_YEAR
 from sim.runs.replications import run
+from sim.runs.theory import mmc_mean_wait, mmc_wait_within
 from sim.scenario import scenario_from_dict
 from sim.scenario.model import Scenario
-from sim.runs.theory import mmc_mean_wait, mmc_wait_within
 
-__all__ = ["Check", "CheckResult", "mmc_scenario", "CHECKS", "run_checks"]
+__all__ = ["CHECKS", "Check", "CheckResult", "mmc_scenario", "run_checks"]
 
 
 def mmc_scenario(
-    lam_per_hour: float, visit_minutes: float, staff: int, days: float = 365, warmup_days: float = 10,
+    lam_per_hour: float,
+    visit_minutes: float,
+    staff: int,
+    days: float = 365,
+    warmup_days: float = 10,
     extra: dict[str, Any] | None = None,
 ) -> Scenario:
     """A UCR-only scenario that is an M/M/c queue: Poisson at ``lam_per_hour``, exponential visits."""
@@ -72,10 +76,23 @@ class CheckResult:
 
 def _mmc_checks(label: str, lam: float, visit_minutes: float, c: int) -> list[Check]:
     mu = 60.0 / visit_minutes
-    scen = lambda: mmc_scenario(lam, visit_minutes, c)  # noqa: E731
+
+    def scen() -> Scenario:
+        return mmc_scenario(lam, visit_minutes, c)
+
     return [
-        Check(f"{label}: mean wait (Erlang C)", "ucr.mean_wait_hours", lambda: mmc_mean_wait(lam, mu, c), scen),
-        Check(f"{label}: P(wait <= 2 h) (Erlang C)", "ucr.seen_within_target", lambda: mmc_wait_within(lam, mu, c, 2.0), scen),
+        Check(
+            f"{label}: mean wait (Erlang C)",
+            "ucr.mean_wait_hours",
+            lambda: mmc_mean_wait(lam, mu, c),
+            scen,
+        ),
+        Check(
+            f"{label}: P(wait <= 2 h) (Erlang C)",
+            "ucr.seen_within_target",
+            lambda: mmc_wait_within(lam, mu, c, 2.0),
+            scen,
+        ),
         Check(f"{label}: utilisation = λ/(cμ)", "ucr.utilisation", lambda: lam / (c * mu), scen),
     ]
 
@@ -87,7 +104,10 @@ CHECKS: list[Check] = [
 
 
 def run_checks(
-    checks: list[Check] | None = None, replications: int = 20, seed: int = 2024, confidence: float = 0.99,
+    checks: list[Check] | None = None,
+    replications: int = 20,
+    seed: int = 2024,
+    confidence: float = 0.99,
     workers: int | None = None,
 ) -> list[CheckResult]:
     """Run each distinct scenario once and compare every check's metric with its theory."""
@@ -99,5 +119,9 @@ def run_checks(
         if key not in cache:
             cache[key] = run(check.scenario(), replications, seed, workers=workers)
         iv = cache[key].interval(check.metric, confidence)
-        out.append(CheckResult(check.name, check.metric, check.theory(), iv.mean, iv.ci_low, iv.ci_high, iv.n))
+        out.append(
+            CheckResult(
+                check.name, check.metric, check.theory(), iv.mean, iv.ci_low, iv.ci_high, iv.n
+            )
+        )
     return out

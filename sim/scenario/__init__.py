@@ -4,4 +4,11 @@ from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import load_scenario, parse_override, scenario_from_dict
 from sim.scenario.model import Scenario
 
-__all__ = ["load_scenario", "scenario_from_dict", "parse_override", "Scenario", "ScenarioError", "Problem"]
+__all__ = [
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "parse_override",
+    "scenario_from_dict",
+]

@@ -27,12 +27,20 @@ from sim.scenario.model import (
 )
 from sim.scenario.services import ON_SCENE_OUTCOMES
 
-__all__ = ["check_scenario", "routes_of", "links_of"]
+__all__ = ["check_scenario", "links_of", "routes_of"]
 
 Path = tuple[str, ...]
 
 # Which kinds a route may send patients to.
-_ROUTABLE = ("community_response", "ambulance", "virtual_ward", "intermediate_care", "ed", "acute", "outcome")
+_ROUTABLE = (
+    "community_response",
+    "ambulance",
+    "virtual_ward",
+    "intermediate_care",
+    "ed",
+    "acute",
+    "outcome",
+)
 _HUB_DESTINATIONS = ("community_response", "virtual_ward", "intermediate_care", "outcome")
 
 
@@ -96,7 +104,10 @@ def check_scenario(
         if svc is None:
             add(path, unknown(target, ([HOME] if allow_home else []) + names, "service"))
         elif svc.kind not in kinds:
-            add(path, f"{target!r} is a {svc.kind} service; expected one of kind: {', '.join(kinds)}")
+            add(
+                path,
+                f"{target!r} is a {svc.kind} service; expected one of kind: {', '.join(kinds)}",
+            )
 
     def check_cohorts(path: Path, values: dict[str, Any], complete: bool) -> None:
         for cohort in values:
@@ -112,8 +123,13 @@ def check_scenario(
         check_target(("demand", src_name, "to"), src.to, _ROUTABLE, allow_home=False)
         if isinstance(src.rate_per_1000, dict):
             check_cohorts(("demand", src_name, "rate_per_1000"), src.rate_per_1000, complete=True)
-        if src.hour_of_week is not None and (src.hour_of_day is not None or src.day_of_week is not None):
-            add(("demand", src_name, "hour_of_week"), "give hour_of_week or hour_of_day/day_of_week, not both")
+        if src.hour_of_week is not None and (
+            src.hour_of_day is not None or src.day_of_week is not None
+        ):
+            add(
+                ("demand", src_name, "hour_of_week"),
+                "give hour_of_week or hour_of_day/day_of_week, not both",
+            )
         for key in ("hour_of_day", "day_of_week", "hour_of_week", "month_of_year"):
             weights = getattr(src, key)
             if weights is not None and sum(weights) <= 0:
@@ -135,38 +151,63 @@ def check_scenario(
                 add(base + ("roster",), "give staff or roster, not both")
             if svc.staff is None and svc.roster is None:
                 add(base + ("staff",), "is required (clinicians on duty), unless a roster is given")
-        if isinstance(svc, CommunityResponse) and svc.patience_hours is not None and svc.escalation is None:
+        if (
+            isinstance(svc, CommunityResponse)
+            and svc.patience_hours is not None
+            and svc.escalation is None
+        ):
             add(base + ("escalation",), "is required when patience_hours is set")
         if isinstance(svc, Ambulance):
             for key in svc.on_scene:
                 if key not in ON_SCENE_OUTCOMES:
                     hint = closest(key, list(ON_SCENE_OUTCOMES))
                     tail = f"; did you mean '{hint}'?" if hint else ""
-                    add(base + ("on_scene", key), f"unknown on-scene outcome {key!r}; choose from {', '.join(ON_SCENE_OUTCOMES)}{tail}")
+                    add(
+                        base + ("on_scene", key),
+                        f"unknown on-scene outcome {key!r}; choose from {', '.join(ON_SCENE_OUTCOMES)}{tail}",
+                    )
             check_cohorts(base + ("on_scene_by_cohort",), svc.on_scene_by_cohort, complete=False)
             for cohort, split in svc.on_scene_by_cohort.items():
                 for key in split:
                     if key not in ON_SCENE_OUTCOMES:
-                        add(base + ("on_scene_by_cohort", cohort, key), f"unknown on-scene outcome {key!r}; choose from {', '.join(ON_SCENE_OUTCOMES)}")
-            uses_hub = any(s.get("call_before_convey", 0) > 0 for s in [svc.on_scene, *svc.on_scene_by_cohort.values()])
+                        add(
+                            base + ("on_scene_by_cohort", cohort, key),
+                            f"unknown on-scene outcome {key!r}; choose from {', '.join(ON_SCENE_OUTCOMES)}",
+                        )
+            uses_hub = any(
+                s.get("call_before_convey", 0) > 0
+                for s in [svc.on_scene, *svc.on_scene_by_cohort.values()]
+            )
             if uses_hub and svc.hub is None:
                 add(base + ("hub",), "is required when on_scene has call_before_convey")
         if isinstance(svc, EmergencyDepartment):
             if isinstance(svc.admission_probability, dict):
-                check_cohorts(base + ("admission_probability",), svc.admission_probability, complete=True)
+                check_cohorts(
+                    base + ("admission_probability",), svc.admission_probability, complete=True
+                )
             for route, prob in svc.admission_by_route.items():
                 if route not in route_names:
-                    add(base + ("admission_by_route", route), unknown(route, sorted(route_names), "service or demand source"))
+                    add(
+                        base + ("admission_by_route", route),
+                        unknown(route, sorted(route_names), "service or demand source"),
+                    )
                 if isinstance(prob, dict):
                     check_cohorts(base + ("admission_by_route", route), prob, complete=True)
         if isinstance(svc, AcuteBeds):
             if isinstance(svc.short_stay_probability, dict):
-                check_cohorts(base + ("short_stay_probability",), svc.short_stay_probability, complete=True)
+                check_cohorts(
+                    base + ("short_stay_probability",), svc.short_stay_probability, complete=True
+                )
             for pathway in svc.discharge_delay_days:
                 if pathway not in svc.discharge:
-                    add(base + ("discharge_delay_days", pathway), unknown(pathway, list(svc.discharge), "discharge pathway"))
-        by_source = [("admission_by_source", getattr(svc, "admission_by_source", {})),
-                     ("short_stay_by_source", getattr(svc, "short_stay_by_source", {}))]
+                    add(
+                        base + ("discharge_delay_days", pathway),
+                        unknown(pathway, list(svc.discharge), "discharge pathway"),
+                    )
+        by_source = [
+            ("admission_by_source", getattr(svc, "admission_by_source", {})),
+            ("short_stay_by_source", getattr(svc, "short_stay_by_source", {})),
+        ]
         for key, table in by_source:
             for src, prob in table.items():
                 if src not in scenario.demand:
@@ -201,7 +242,10 @@ def check_scenario(
                 frontier.append(m)
     for name in services:
         if name not in reached:
-            add(("services", name), "is never reached: no demand source or route sends patients to it")
+            add(
+                ("services", name),
+                "is never reached: no demand source or route sends patients to it",
+            )
 
     exits = {n for n, s in services.items() if isinstance(s, (Outcome, ClinicalHub))}
     changed = True
@@ -213,13 +257,24 @@ def check_scenario(
                 changed = True
     for name in services:
         if name not in exits:
-            add(("services", name), "has no way out: every route from it leads back into the network without reaching home or an outcome")
+            add(
+                ("services", name),
+                "has no way out: every route from it leads back into the network without reaching home or an outcome",
+            )
 
     for name, svc in services.items():
-        if isinstance(svc, (VirtualWard, IntermediateCare)) and svc.beds is not None and svc.when_full is None:
-            senders = [n for n, t in succ.items() if name in t and not isinstance(services[n], AcuteBeds)]
+        if (
+            isinstance(svc, (VirtualWard, IntermediateCare))
+            and svc.beds is not None
+            and svc.when_full is None
+        ):
+            senders = [
+                n for n, t in succ.items() if name in t and not isinstance(services[n], AcuteBeds)
+            ]
             senders += [f"demand.{n}" for n, src in scenario.demand.items() if src.to == name]
             if senders:
-                add(("services", name, "when_full"),
-                    f"is required: {', '.join(senders)} step(s) patients up into it and it has {svc.beds} beds")
+                add(
+                    ("services", name, "when_full"),
+                    f"is required: {', '.join(senders)} step(s) patients up into it and it has {svc.beds} beds",
+                )
     return problems

@@ -13,21 +13,21 @@ Values are in the unit named by the scenario key that holds the distribution
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "DIST_NAMES",
     "Distribution",
-    "Fixed",
+    "Empirical",
     "Exponential",
-    "Lognormal",
+    "Fixed",
     "Gamma",
+    "Lognormal",
     "Triangular",
     "Uniform",
-    "Empirical",
-    "DIST_NAMES",
 ]
 
 
@@ -135,7 +135,7 @@ class Triangular(_Dist):
     high: float = Field(gt=0, description="largest value")
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Triangular":
+    def _ordered(self) -> Triangular:
         if not (self.low <= self.mode <= self.high and self.low < self.high):
             raise ValueError(
                 f"needs low <= mode <= high and low < high, got low={self.low}, "
@@ -164,7 +164,7 @@ class Uniform(_Dist):
     high: float = Field(gt=0, description="largest value")
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Uniform":
+    def _ordered(self) -> Uniform:
         if not self.low < self.high:
             raise ValueError(f"needs low < high, got low={self.low}, high={self.high}")
         return self
@@ -191,7 +191,7 @@ class Empirical(_Dist):
     )
 
     @model_validator(mode="after")
-    def _check(self) -> "Empirical":
+    def _check(self) -> Empirical:
         if any(v < 0 for v in self.values):
             raise ValueError("values must all be >= 0")
         if self.weights is not None:
@@ -225,7 +225,7 @@ class Empirical(_Dist):
 
 
 Distribution = Annotated[
-    Union[Fixed, Exponential, Lognormal, Gamma, Triangular, Uniform, Empirical],
+    Fixed | Exponential | Lognormal | Gamma | Triangular | Uniform | Empirical,
     Field(discriminator="dist"),
 ]
 """Any of the distributions, chosen by the ``dist`` key."""

@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Problem", "ScenarioError", "describe_value", "closest"]
+__all__ = ["Problem", "ScenarioError", "closest", "describe_value"]
 
 
 @dataclass(frozen=True)

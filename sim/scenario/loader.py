@@ -24,11 +24,19 @@ from sim.scenario.errors import Problem, ScenarioError, describe_value
 from sim.scenario.messages import problems_from_validation
 from sim.scenario.model import Scenario
 
-__all__ = ["load_scenario", "scenario_from_dict", "parse_override", "read_scenario_data"]
+__all__ = ["load_scenario", "parse_override", "read_scenario_data", "scenario_from_dict"]
 
 REPLACED_WHOLE = {
-    "cohorts", "rate_per_1000", "escalation", "after_visit", "destinations", "on_scene",
-    "at_end", "discharge", "admission_probability", "short_stay_probability",
+    "cohorts",
+    "rate_per_1000",
+    "escalation",
+    "after_visit",
+    "destinations",
+    "on_scene",
+    "at_end",
+    "discharge",
+    "admission_probability",
+    "short_stay_probability",
 }
 """Tables that an overriding file replaces whole instead of merging into."""
 
@@ -60,13 +68,17 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
     except IsADirectoryError:
         raise ScenarioError([Problem(source, "", "is a directory, not a scenario file")]) from None
     except PermissionError:
-        raise ScenarioError([Problem(source, "", "cannot read the file: permission denied")]) from None
+        raise ScenarioError(
+            [Problem(source, "", "cannot read the file: permission denied")]
+        ) from None
     except UnicodeDecodeError as exc:
         raise ScenarioError(
             [Problem(source, "", f"cannot read the file: not UTF-8 text (byte {exc.start + 1})")]
         ) from None
     except OSError as exc:
-        raise ScenarioError([Problem(source, "", f"cannot read the file: {exc.strerror or exc}")]) from None
+        raise ScenarioError(
+            [Problem(source, "", f"cannot read the file: {exc.strerror or exc}")]
+        ) from None
     if path.suffix.lower() == ".json":  # a resolved scenario.json from a results directory
         try:
             data = json.loads(text)
@@ -81,7 +93,15 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
         except tomllib.TOMLDecodeError as exc:
             raise ScenarioError([Problem(source, "", f"not valid TOML: {exc}")]) from None
     if not data:
-        raise ScenarioError([Problem(source, "", "the file is empty: a scenario needs at least population, demand and services")])
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    "",
+                    "the file is empty: a scenario needs at least population, demand and services",
+                )
+            ]
+        )
     return data
 
 
@@ -93,7 +113,13 @@ def _leaves(data: dict[str, Any], prefix: tuple[str, ...], source: str, out: Pro
             _leaves(value, path, source, out)
 
 
-def _merge(base: dict[str, Any], top: dict[str, Any], prefix: tuple[str, ...], source: str, prov: Provenance) -> None:
+def _merge(
+    base: dict[str, Any],
+    top: dict[str, Any],
+    prefix: tuple[str, ...],
+    source: str,
+    prov: Provenance,
+) -> None:
     """Merge ``top`` into ``base`` in place, recording where each key came from."""
     for key, value in top.items():
         path = prefix + (key,)
@@ -135,7 +161,13 @@ def read_scenario_data(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Pr
             break
         if not isinstance(parent, str):
             raise ScenarioError(
-                [Problem(source, "extends", f"must be a file name in quotes, got {describe_value(parent)}")]
+                [
+                    Problem(
+                        source,
+                        "extends",
+                        f"must be a file name in quotes, got {describe_value(parent)}",
+                    )
+                ]
             )
         nxt = current.parent / parent
         if nxt.is_dir():
@@ -144,7 +176,13 @@ def read_scenario_data(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Pr
             )
         if not nxt.is_file():
             raise ScenarioError(
-                [Problem(source, "extends", f"no such file {parent!r} (looked for {display_path(nxt)})")]
+                [
+                    Problem(
+                        source,
+                        "extends",
+                        f"no such file {parent!r} (looked for {display_path(nxt)})",
+                    )
+                ]
             )
         current, source = nxt, display_path(nxt)
 
@@ -185,7 +223,13 @@ def _apply_override(data: dict[str, Any], prov: Provenance, text: str) -> None:
         nxt = node[key]
         if not isinstance(nxt, dict):
             raise ScenarioError(
-                [Problem("--set", ".".join(here), f"is not a table, so {text!r} cannot set a key inside it")]
+                [
+                    Problem(
+                        "--set",
+                        ".".join(here),
+                        f"is not a table, so {text!r} cannot set a key inside it",
+                    )
+                ]
             )
         if "dist" in nxt or key in REPLACED_WHOLE:
             # A distribution or split is checked as a whole (it must sum to 1, or its keys

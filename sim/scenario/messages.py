@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from sim.scenario.distributions import DIST_NAMES
 from sim.scenario.errors import Problem, closest, describe_value
 
-__all__ = ["problems_from_validation", "source_of", "model_keys_at"]
+__all__ = ["model_keys_at", "problems_from_validation", "source_of"]
 
 _MISSING = object()
 
@@ -131,9 +131,9 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[tuple[str, ...], bool]:
 def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
     raw = data
     for part in loc:
-        if isinstance(raw, dict) and part in raw:
-            raw = raw[part]
-        elif isinstance(raw, list) and isinstance(part, int) and part < len(raw):
+        if (isinstance(raw, dict) and part in raw) or (
+            isinstance(raw, list) and isinstance(part, int) and part < len(raw)
+        ):
             raw = raw[part]
         elif isinstance(raw, dict) and part in (raw.get("kind"), raw.get("dist")):
             continue
@@ -142,7 +142,9 @@ def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
     return raw
 
 
-def _message(err: dict[str, Any], value: Any, parent: Any, keys: tuple[str, ...], data: Any) -> tuple[str, str | None]:
+def _message(
+    err: dict[str, Any], value: Any, parent: Any, keys: tuple[str, ...], data: Any
+) -> tuple[str, str | None]:
     """The message for one error, and a key to append to the path (for tags)."""
     kind = err["type"]
     ctx = err.get("ctx", {})
@@ -227,7 +229,8 @@ def _is_distribution(keys: tuple[str, ...], data: Any) -> bool:
         return False
     members = [_unwrap(a) for a in typing.get_args(annotation)]
     return bool(members) and all(
-        isinstance(m, type) and issubclass(m, BaseModel) and "dist" in m.model_fields for m in members
+        isinstance(m, type) and issubclass(m, BaseModel) and "dist" in m.model_fields
+        for m in members
     )
 
 
@@ -253,7 +256,10 @@ def _root_model() -> type[BaseModel]:
 
 
 def _problems(
-    exc: ValidationError, data: dict[str, Any], provenance: dict[tuple[str, ...], str], default_source: str
+    exc: ValidationError,
+    data: dict[str, Any],
+    provenance: dict[tuple[str, ...], str],
+    default_source: str,
 ) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
@@ -276,7 +282,10 @@ def _problems(
 
 
 def problems_from_validation(
-    exc: ValidationError, data: dict[str, Any], provenance: dict[tuple[str, ...], str], default_source: str,
+    exc: ValidationError,
+    data: dict[str, Any],
+    provenance: dict[tuple[str, ...], str],
+    default_source: str,
     root: type[BaseModel] | None = None,
 ) -> list[Problem]:
     """Every error of a pydantic validation, as problems naming file and key path.

@@ -9,7 +9,7 @@ service that exists, cohorts that match the population) are checked afterwards i
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated
 
 from pydantic import Field
 
@@ -38,11 +38,32 @@ from sim.scenario.types import (
 )
 
 __all__ = [
-    "Scenario", "RunSettings", "Population", "DemandSource", "Costs",
-    "Staffed", "CommunityResponse", "ClinicalHub", "Ambulance", "VirtualWard", "IntermediateCare",
-    "BedPool", "EmergencyDepartment", "AcuteBeds", "Outcome", "Service",
-    "Frozen", "Probability", "Split", "ByCohort", "HOME", "DAYS", "parse_hours", "parse_days",
+    "DAYS",
+    "HOME",
+    "AcuteBeds",
+    "Ambulance",
+    "BedPool",
+    "ByCohort",
+    "ClinicalHub",
+    "CommunityResponse",
+    "Costs",
+    "DemandSource",
+    "EmergencyDepartment",
+    "Frozen",
+    "IntermediateCare",
+    "Outcome",
+    "Population",
+    "Probability",
+    "RunSettings",
+    "Scenario",
+    "Service",
+    "Split",
+    "Staffed",
+    "VirtualWard",
+    "parse_days",
+    "parse_hours",
 ]
+
 
 class RunSettings(Frozen):
     """How long to simulate and how many times."""
@@ -75,7 +96,7 @@ class DemandSource(Frozen):
     """
 
     to: str = Field(description="the service (or outcome) these patients go to first")
-    rate_per_1000: Union[Annotated[float, Field(ge=0)], dict[str, Annotated[float, Field(ge=0)]]] = Field(
+    rate_per_1000: Annotated[float, Field(ge=0)] | dict[str, Annotated[float, Field(ge=0)]] = Field(
         description="patients per 1,000 people a year: one number, or one per cohort"
     )
     hour_of_day: list[Annotated[float, Field(ge=0)]] | None = Field(
@@ -91,7 +112,10 @@ class DemandSource(Frozen):
         description="168 relative weights from Monday 00:00 (instead of hour_of_day/day_of_week)",
     )
     month_of_year: list[Annotated[float, Field(ge=0)]] | None = Field(
-        None, min_length=12, max_length=12, description="12 relative weights, January first (winter pressure)"
+        None,
+        min_length=12,
+        max_length=12,
+        description="12 relative weights, January first (winter pressure)",
     )
 
 
@@ -102,20 +126,30 @@ class Costs(Frozen):
     ambulance_call: float | None = Field(None, ge=0, description="per 999 call attended")
     ed_attendance: float | None = Field(None, ge=0, description="per ED attendance")
     admission: float | None = Field(None, ge=0, description="per emergency admission")
-    acute_bed_day: float | None = Field(None, ge=0, description="per acute bed day (delayed days included)")
-    community_visit: float | None = Field(None, ge=0, description="per visit by a community response team")
+    acute_bed_day: float | None = Field(
+        None, ge=0, description="per acute bed day (delayed days included)"
+    )
+    community_visit: float | None = Field(
+        None, ge=0, description="per visit by a community response team"
+    )
     hub_call: float | None = Field(None, ge=0, description="per call answered by a clinical hub")
     virtual_ward_day: float | None = Field(None, ge=0, description="per virtual ward bed day")
-    intermediate_care_day: float | None = Field(None, ge=0, description="per intermediate care bed or slot day")
+    intermediate_care_day: float | None = Field(
+        None, ge=0, description="per intermediate care bed or slot day"
+    )
 
 
 class Scenario(Frozen):
     """A whole scenario: population, demand and the services that meet it."""
 
     extends: str | None = Field(
-        None, description="another scenario file this one builds on (relative to this file); its keys are overridden here"
+        None,
+        description="another scenario file this one builds on (relative to this file); its keys are overridden here",
     )
-    name: str = Field("scenario", description="short name, used in result directory names (default: the file's name)")
+    name: str = Field(
+        "scenario",
+        description="short name, used in result directory names (default: the file's name)",
+    )
     description: str = Field("", description="what this scenario represents")
     run: RunSettings = Field(default_factory=RunSettings, description="run length and replications")
     population: Population = Field(description="the people served")

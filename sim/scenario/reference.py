@@ -26,7 +26,7 @@ from pydantic_core import core_schema
 from sim.scenario.loader import REPLACED_WHOLE
 from sim.scenario.model import HOME, Scenario, Split
 
-__all__ = ["render_reference", "reference_schema", "SPLIT_MARK"]
+__all__ = ["SPLIT_MARK", "reference_schema", "render_reference"]
 
 SPLIT_MARK = "x-sums-to-one"
 """Key added to the schema of a split (a table of shares that must sum to 1)."""
@@ -179,7 +179,7 @@ class _Walker:
             if table:
                 heading, anchor = _table_heading(path), "table-" + _anchor(path)
                 singular = path.rsplit(".", 2)[-2] if "." in path else path
-                singular = singular[:-1] if singular.endswith("s") else singular
+                singular = singular.removesuffix("s")
             else:
                 heading, singular = GROUP_NAMES.get(tag, (f"Tables chosen by `{tag}`", "table"))
                 anchor = "group-" + _anchor(heading)
@@ -208,7 +208,10 @@ _PLURAL = {
 
 
 _BOUNDS = (
-    ("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<"),
+    ("minimum", ">="),
+    ("exclusiveMinimum", ">"),
+    ("maximum", "<="),
+    ("exclusiveMaximum", "<"),
 )
 
 _EXTENDS_ROW = (

@@ -14,7 +14,7 @@ Routes are splits naming other services (or ``home``): the network is data.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -22,8 +22,18 @@ from sim.scenario.distributions import Distribution, Fixed, Uniform
 from sim.scenario.types import HOME, ByCohort, Frozen, Split, parse_days, parse_hours
 
 __all__ = [
-    "Staffed", "CommunityResponse", "ClinicalHub", "Ambulance", "VirtualWard", "IntermediateCare",
-    "BedPool", "EmergencyDepartment", "AcuteBeds", "Outcome", "Service", "ON_SCENE_OUTCOMES",
+    "ON_SCENE_OUTCOMES",
+    "AcuteBeds",
+    "Ambulance",
+    "BedPool",
+    "ClinicalHub",
+    "CommunityResponse",
+    "EmergencyDepartment",
+    "IntermediateCare",
+    "Outcome",
+    "Service",
+    "Staffed",
+    "VirtualWard",
 ]
 
 ON_SCENE_OUTCOMES = ("treated", "call_before_convey", "convey")
@@ -69,9 +79,13 @@ class CommunityResponse(Staffed):
 
     kind: Literal["community_response"]
     visit_minutes: Distribution = Field(description="visit length, travel included, in minutes")
-    target_hours: float = Field(2.0, gt=0, description="response standard, hours from referral to visit")
+    target_hours: float = Field(
+        2.0, gt=0, description="response standard, hours from referral to visit"
+    )
     patience_hours: float | None = Field(
-        None, gt=0, description="longest wait before the patient escalates (none: waits indefinitely)"
+        None,
+        gt=0,
+        description="longest wait before the patient escalates (none: waits indefinitely)",
     )
     escalation: Split | None = Field(
         None, description="where a patient not reached in time goes (needed with patience_hours)"
@@ -91,9 +105,14 @@ class ClinicalHub(Staffed):
 
     kind: Literal["hub"]
     call_minutes: Distribution = Field(description="length of a call with a crew, in minutes")
-    max_wait_minutes: float = Field(15.0, gt=0, description="longest a crew waits for an answer before conveying")
+    max_wait_minutes: float = Field(
+        15.0, gt=0, description="longest a crew waits for an answer before conveying"
+    )
     accept_probability: float = Field(
-        0.8, ge=0, le=1, description="share of answered calls where the clinician accepts an alternative to conveyance"
+        0.8,
+        ge=0,
+        le=1,
+        description="share of answered calls where the clinician accepts an alternative to conveyance",
     )
     destinations: Split = Field(
         default_factory=lambda: {HOME: 1.0},
@@ -107,7 +126,9 @@ class Ambulance(Frozen):
     ``fleet`` is given; with a fleet, calls wait for a free vehicle, first come first served."""
 
     kind: Literal["ambulance"]
-    response_minutes: Distribution = Field(description="from call to arrival on scene (with a free vehicle), minutes")
+    response_minutes: Distribution = Field(
+        description="from call to arrival on scene (with a free vehicle), minutes"
+    )
     on_scene_minutes: Distribution = Field(
         default_factory=lambda: Fixed(dist="fixed", mean=0.0),
         description="assessment and treatment on scene, minutes",
@@ -121,7 +142,8 @@ class Ambulance(Frozen):
         description="outcome of the assessment: treated (on scene), call_before_convey, convey"
     )
     on_scene_by_cohort: dict[str, Split] = Field(
-        default_factory=dict, description="the on_scene split for particular cohorts, where it differs"
+        default_factory=dict,
+        description="the on_scene split for particular cohorts, where it differs",
     )
     hub: str | None = Field(None, description="the hub crews phone for call before convey")
     convey_to: str = Field("ed", description="the emergency department conveyed patients go to")
@@ -134,9 +156,12 @@ class _BedPoolFields(Frozen):
         None, description="where a step-up patient goes when no bed is free (e.g. 'ed' or 'acute')"
     )
     at_end: Split = Field(
-        default_factory=lambda: {HOME: 1.0}, description="where patients go at the end of their stay"
+        default_factory=lambda: {HOME: 1.0},
+        description="where patients go at the end of their stay",
     )
-    initial_occupancy: int = Field(0, ge=0, description="patients already in at the start of the run")
+    initial_occupancy: int = Field(
+        0, ge=0, description="patients already in at the start of the run"
+    )
 
 
 class VirtualWard(_BedPoolFields):
@@ -156,7 +181,7 @@ class IntermediateCare(_BedPoolFields):
     setting: Literal["bed", "home"] = Field("bed", description="bed-based, or at home (reablement)")
 
 
-BedPool = Union[VirtualWard, IntermediateCare]
+BedPool = VirtualWard | IntermediateCare
 
 
 class EmergencyDepartment(Frozen):
@@ -201,7 +226,9 @@ class AcuteBeds(Frozen):
     )
     los_days: Distribution = Field(description="length of stay of the other admissions, in days")
     short_stay_max_days: float = Field(
-        2.0, gt=0, description="a stay shorter than this counts in admissions.short_stay (0–1 day: under 2 midnights)"
+        2.0,
+        gt=0,
+        description="a stay shorter than this counts in admissions.short_stay (0–1 day: under 2 midnights)",
     )
     discharge: Split = Field(
         default_factory=lambda: {HOME: 1.0},
@@ -213,7 +240,9 @@ class AcuteBeds(Frozen):
         "(assessment, a care package or placement, transport): the patient stays in the bed, a delayed "
         "discharge; any wait for a full step-down service comes after",
     )
-    initial_occupancy: int = Field(0, ge=0, description="patients already in at the start of the run")
+    initial_occupancy: int = Field(
+        0, ge=0, description="patients already in at the start of the run"
+    )
 
 
 class Outcome(Frozen):
@@ -225,10 +254,14 @@ class Outcome(Frozen):
 
 
 Service = Annotated[
-    Union[
-        CommunityResponse, ClinicalHub, Ambulance, VirtualWard, IntermediateCare,
-        EmergencyDepartment, AcuteBeds, Outcome,
-    ],
+    CommunityResponse
+    | ClinicalHub
+    | Ambulance
+    | VirtualWard
+    | IntermediateCare
+    | EmergencyDepartment
+    | AcuteBeds
+    | Outcome,
     Field(discriminator="kind"),
 ]
 """Any service, chosen by its ``kind``."""

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 __all__ = [
-    "Frozen", "Probability", "Split", "ByCohort", "HOME", "DAYS", "SPLIT_TOLERANCE",
-    "parse_hours", "parse_days",
+    "DAYS",
+    "HOME",
+    "SPLIT_TOLERANCE",
+    "ByCohort",
+    "Frozen",
+    "Probability",
+    "Split",
+    "parse_days",
+    "parse_hours",
 ]
 
 HOME = "home"
@@ -52,7 +59,9 @@ def _fill_rest(split: Any) -> Any:
         return split  # the type errors are reported key by key
     remainder = 1.0 - sum(others)
     if remainder < -SPLIT_TOLERANCE:
-        raise ValueError(f"the shares other than {rest[0]!r} already sum to {sum(others):.6g}, more than 1")
+        raise ValueError(
+            f"the shares other than {rest[0]!r} already sum to {sum(others):.6g}, more than 1"
+        )
     return {k: (max(remainder, 0.0) if k == rest[0] else v) for k, v in split.items()}
 
 
@@ -60,7 +69,7 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 Split = Annotated[dict[str, Probability], AfterValidator(_sums_to_one), BeforeValidator(_fill_rest)]
 """Where patients go: destination → probability, summing to 1 (one may be "rest")."""
 
-ByCohort = Union[Probability, dict[str, Probability]]
+ByCohort = Probability | dict[str, Probability]
 """A probability, or one per cohort of the population."""
 
 _HOURS = re.compile(r"^\s*(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?\s*$")
@@ -86,7 +95,7 @@ def parse_days(text: str) -> tuple[int, ...]:
             if a not in DAYS or b not in DAYS:
                 raise ValueError(f"must be days like 'mon-fri' or 'sat,sun', got {text!r}")
             i, j = DAYS.index(a), DAYS.index(b)
-            out.extend(range(i, j + 1) if i <= j else [*range(i, 7), *range(0, j + 1)])
+            out.extend(range(i, j + 1) if i <= j else [*range(i, 7), *range(j + 1)])
         elif part in DAYS:
             out.append(DAYS.index(part))
         else:

@@ -1,0 +1,205 @@
+"""The scenario commands: run, compare, validate, schema, verify.
+
+Each takes parsed arguments, calls the layers below and prints; it returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from datetime import UTC, datetime
+
+from sim.cli.format import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECK_FAILED,
+    EXIT_INTERRUPTED,
+    _backend,
+    _fmt,
+    _occupied,
+    _progress,
+    _table,
+)
+from sim.runs.tasks import Interrupted
+
+__all__ = ["cmd_compare", "cmd_run", "cmd_schema", "cmd_validate", "cmd_verify"]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.output.results import default_out_dir, write_run
+    from sim.runs.replications import run
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    n = args.replications or scenario.run.replications
+    started = datetime.now(UTC)
+    command = ["nhsim", *sys.argv[1:]]
+    out = args.out or default_out_dir(scenario)
+    if _occupied(out):
+        return EXIT_BAD_INPUT
+    bar = _progress(n, args.quiet)
+    try:
+        results = run(
+            scenario,
+            n,
+            args.seed,
+            progress=bar.update,
+            backend=_backend(args),
+            event_log_dir=(out / "events").resolve() if args.event_log else None,
+        )
+    except Interrupted as stop:
+        bar.close()
+        if stop.results is not None and stop.results.n:
+            write_run(
+                out, stop.results, command, started, interrupted=True, replications_requested=n
+            )
+            print(
+                f"Interrupted: {stop.results.n} of {n} replications kept in {out}/", file=sys.stderr
+            )
+        else:
+            print("Interrupted before any replication completed; nothing written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    bar.close()
+    write_run(
+        out,
+        results,
+        command,
+        started,
+        interrupted=False,
+        replications_requested=n,
+        backend=args.backend,
+    )
+    if not args.no_plots:
+        from sim.output.figures import run_figures
+
+        run_figures(results, out)
+    if not args.quiet:
+        from sim.metrics import is_headline
+
+        summary = results.summary()
+        rows = [
+            [m, _fmt(iv.mean), _fmt(iv.ci_low), _fmt(iv.ci_high)]
+            for m, iv in summary.items()
+            if is_headline(m)
+        ]
+        print(
+            f"{scenario.name}: {results.n} replication{'s' * (results.n != 1)}, seed {results.seed}, "
+            f"{scenario.run.days:g} days after {scenario.run.warmup_days:g} days' warm-up (counts per year)"
+        )
+        print(_table(rows, ["metric", "mean", "95% CI low", "95% CI high"]))
+        print(f"(headline metrics; all {len(summary)} are in summary.csv)")
+    print(f"Results written to {out}/")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sim.output.figures import comparison_figures
+    from sim.output.results import default_out_dir, write_comparison
+    from sim.runs.compare import AVOIDED_METRICS, compare
+    from sim.scenario import load_scenario
+
+    if args.scenario is None:
+        if not args.overrides:
+            print(
+                "compare: give a SCENARIO, or --set changes to compare the counterfactual against",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+        counterfactual = load_scenario(args.counterfactual)
+        scenario = load_scenario(args.counterfactual, args.overrides)
+        scenario = scenario.model_copy(update={"name": f"{scenario.name}-variant"})
+    else:
+        counterfactual = load_scenario(args.counterfactual)
+        scenario = load_scenario(args.scenario, args.overrides)
+    n = args.replications or scenario.run.replications
+    seed = args.seed if args.seed is not None else scenario.run.seed
+    started = datetime.now(UTC)
+    out = args.out or default_out_dir(scenario, suffix=f"vs-{counterfactual.name}")
+    if _occupied(out):
+        return EXIT_BAD_INPUT
+    bar = _progress(2 * n, args.quiet)
+    try:
+        comparison = compare(
+            counterfactual, scenario, n, seed, progress=bar.update, backend=_backend(args)
+        )
+    except Interrupted:
+        bar.close()
+        print("Interrupted before the comparison completed; nothing written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    bar.close()
+    write_comparison(out, comparison, ["nhsim", *sys.argv[1:]], started, backend=args.backend)
+    if not args.no_plots:
+        comparison_figures(comparison, out)
+    if not args.quiet:
+        from sim.metrics import is_headline
+
+        print(
+            f"{scenario.name} against {counterfactual.name}: {n} paired replications, seed {seed} "
+            "(a year; avoided = counterfactual - scenario)"
+        )
+        rows = []
+        for m in AVOIDED_METRICS:
+            iv = comparison.avoided(m)
+            if not math.isnan(iv.mean):
+                rows.append([m, _fmt(iv.mean), _fmt(iv.ci_low), _fmt(iv.ci_high)])
+        if rows:
+            print(_table(rows, ["avoided a year", "mean", "95% CI low", "95% CI high"]))
+            print()
+        rows = [
+            [
+                r.metric,
+                _fmt(r.counterfactual_mean),
+                _fmt(r.scenario_mean),
+                _fmt(r.difference.mean),
+                f"[{_fmt(r.difference.ci_low)}, {_fmt(r.difference.ci_high)}]",
+            ]
+            for r in comparison.rows()
+            if is_headline(r.metric) and r.metric not in AVOIDED_METRICS
+        ]
+        print(_table(rows, ["metric", "counterfactual", "scenario", "difference", "95% CI"]))
+        print("(all metrics in comparison.csv)")
+    print(f"Results written to {out}/")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.output.results import scenario_json
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    sys.stdout.write(scenario_json(scenario))
+    print(f"{args.scenario}: valid", file=sys.stderr)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from sim.scenario.model import Scenario
+
+    print(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from sim.runs.verify import run_checks
+
+    print(
+        f"Verifying against queueing theory: {args.replications} replications a check, "
+        "99% confidence intervals...",
+        file=sys.stderr,
+    )
+    results = run_checks(replications=args.replications, seed=args.seed, workers=args.workers)
+    rows = [
+        [
+            r.name,
+            f"{r.theory:.4f}",
+            f"{r.mean:.4f}",
+            f"[{r.ci_low:.4f}, {r.ci_high:.4f}]",
+            "pass" if r.passed else "FAIL",
+        ]
+        for r in results
+    ]
+    print(_table(rows, ["check", "theory", "simulated", "99% CI", "result"]))
+    failed = sum(not r.passed for r in results)
+    print(f"{len(results) - failed} of {len(results)} checks passed")
+    return EXIT_CHECK_FAILED if failed else 0

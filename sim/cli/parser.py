@@ -1,0 +1,214 @@
+"""The ``nhsim`` argument parser: every command, option and its help text."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["build_parser"]
+
+
+def _whole_number(least: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than ``least``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be >= {least}, got {value}")
+        return value
+
+    return parse
+
+
+_positive_int = _whole_number(1)
+_seed = _whole_number(0)
+
+
+def _add_scenario_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a scenario key, e.g. --set services.ucr.staff=4 (repeatable)",
+    )
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--replications",
+        "-n",
+        type=_positive_int,
+        help="replications (default: the scenario's run.replications)",
+    )
+    p.add_argument("--seed", type=_seed, help="seed of the run (default: the scenario's run.seed)")
+    p.add_argument(
+        "--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)"
+    )
+    p.add_argument(
+        "--out", type=Path, help="output directory (default: results/<scenario>-<timestamp>/)"
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    _add_backend_options(p)
+    _add_scenario_options(p)
+
+
+def _add_backend_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--backend",
+        choices=("local", "dask"),
+        default="local",
+        help="where replications run: a local process pool (default) or Dask",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address (default with --backend dask: a local cluster)",
+    )
+    p.add_argument("--no-plots", action="store_true", help="do not draw figures")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nhsim",
+        description="Simulate urgent community care: conveyances and admissions avoided, and how they depend on capacity.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run a scenario's replications and write a results directory")
+    p.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    _add_run_options(p)
+    p.add_argument(
+        "--event-log",
+        action="store_true",
+        help="also write every patient movement to events/replication-NNNN.csv in the output directory",
+    )
+
+    p = sub.add_parser(
+        "compare",
+        help="run a counterfactual and a scenario on common random numbers; print what the scenario avoids",
+    )
+    p.add_argument(
+        "counterfactual", type=Path, help="the counterfactual scenario (e.g. current capacity)"
+    )
+    p.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        help="the scenario (default: the counterfactual with the --set changes)",
+    )
+    _add_run_options(p)
+
+    p = sub.add_parser(
+        "sweep", help="run an experiment's design of capacities (experiments/*.toml)"
+    )
+    p.add_argument("experiment", type=Path, help="experiment file (TOML)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted sweep, keeping completed points",
+    )
+    p.add_argument("--out", type=Path, help="output directory (default: results/<experiment>/)")
+    p.add_argument(
+        "--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)"
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    _add_backend_options(p)
+
+    p = sub.add_parser(
+        "search", help="find the least capacities meeting a standard (an experiment's [search])"
+    )
+    p.add_argument("experiment", type=Path, help="experiment file (TOML) with a [search] table")
+    p.add_argument("--out", type=Path, help="output directory (default: results/<experiment>/)")
+    p.add_argument(
+        "--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)"
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    _add_backend_options(p)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="fit unknown parameters so that the model matches observed figures",
+        description="Fit free parameters to targets, on common random numbers. Give a scenario with "
+        "--target and --free, or an experiment file with a [calibration] table.",
+    )
+    p.add_argument(
+        "scenario", type=Path, help="scenario file, or an experiment file with [calibration]"
+    )
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="METRIC=VALUE",
+        help="an observed figure: metric=value, or avoided.metric=value (needs --counterfactual); "
+        "value±sd if its uncertainty is known (repeatable)",
+    )
+    p.add_argument(
+        "--free",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=LOW:HIGH",
+        help="a parameter to fit within [low, high]; add :int for whole numbers (repeatable)",
+    )
+    p.add_argument(
+        "--counterfactual", type=Path, help="counterfactual scenario for avoided.* targets"
+    )
+    p.add_argument(
+        "--replications", "-n", type=_positive_int, help="replications an evaluation (default 10)"
+    )
+    p.add_argument("--seed", type=_seed, help="seed (default: the scenario's run.seed)")
+    p.add_argument(
+        "--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)"
+    )
+    p.add_argument(
+        "--out", type=Path, help="output directory (default: results/<scenario>-calibrated/)"
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    _add_backend_options(p)
+    _add_scenario_options(p)
+
+    p = sub.add_parser(
+        "reproduce", help="set a model against published figures (an experiment's [published])"
+    )
+    p.add_argument(
+        "experiment",
+        type=Path,
+        help="experiment file with scenario, counterfactual and [published]",
+    )
+    p.add_argument(
+        "--replications", "-n", type=_positive_int, help="replications (default: the experiment's)"
+    )
+    p.add_argument(
+        "--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)"
+    )
+    p.add_argument("--out", type=Path, help="output directory (default: results/<experiment>/)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _add_backend_options(p)
+
+    p = sub.add_parser("validate", help="check a scenario file and print the resolved scenario")
+    p.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    _add_scenario_options(p)
+
+    sub.add_parser("schema", help="print the JSON schema of scenario files")
+
+    p = sub.add_parser(
+        "verify", help="check the simulator against queueing theory and print a table"
+    )
+    p.add_argument(
+        "--replications",
+        "-n",
+        type=_positive_int,
+        default=20,
+        help="replications per check (default 20)",
+    )
+    p.add_argument("--seed", type=_seed, default=2024, help="seed (default 2024)")
+    p.add_argument(
+        "--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)"
+    )
+    return parser

@@ -132,11 +132,30 @@ def test_runs_and_reports_the_named_metrics(path: Path) -> None:
         assert metrics["cost.total"] > 0
 
 
-def test_teaching_has_no_hospital_metrics() -> None:
-    """The teaching scenario's ambulance and ED are outcomes: counted, with no capacity."""
+def test_teaching_hospital_sees_only_the_teams_patients() -> None:
+    """The teaching scenario's ambulance, ED, virtual ward and acute beds take only the
+    UCR team's patients: every ED attendance comes by a route from the team, and every
+    admission is an ED admission or a patient the full virtual ward could not take."""
     scenario = load_scenario(REPO_ROOT / "configs" / "teaching.toml")
     metrics = simulate(scenario, SEED)
-    assert {s.kind for s in scenario.services.values()} == {"community_response", "outcome"}
-    assert not any(m.startswith(("admissions.", "acute.", "cost.", "hub.")) for m in metrics)
-    assert "ambulance.calls" not in metrics and metrics["ambulance.arrivals"] > 0
-    assert set(named_metrics(scenario)) == {f"ucr.{m}" for m in BY_KIND["community_response"]}
+    assert {s.kind for s in scenario.services.values()} == {
+        "community_response",
+        "virtual_ward",
+        "ambulance",
+        "ed",
+        "acute",
+    }
+    assert list(scenario.demand) == ["urgent_referrals"]
+    assert not any(m.startswith(("cost.", "hub.")) for m in metrics)
+    routes = {m for m in metrics if m.startswith("ed.attendances.")}
+    assert routes <= {
+        "ed.attendances.ucr",
+        "ed.attendances.ambulance",
+        "ed.attendances.virtual_ward",
+    }
+    assert metrics["ed.attendances"] == pytest.approx(sum(metrics[m] for m in routes))
+    assert metrics["ambulance.calls"] == metrics["ucr.escalated.ambulance"]
+    assert metrics["admissions.total"] == pytest.approx(
+        metrics["ed.admitted"] + metrics["virtual_ward.blocked"]
+    )
+    assert metrics["virtual_ward.blocked"] > 0  # the small ward is full at times

@@ -94,8 +94,8 @@ def nhsim_engine(
     tally = run_replication(scenario, seed, record if waits is not None else None)
     seconds = time.perf_counter() - t0
     ucr = tally.services["ucr"]
-    seen = ucr["seen"]
-    return EngineRun(ucr["wait_sum"] / seen if seen else math.nan, seen, seconds)
+    seen = ucr.seen
+    return EngineRun(ucr.wait_sum / seen if seen else math.nan, seen, seconds)
 
 
 # -- idiomatic SimPy ---------------------------------------------------------------

@@ -8,6 +8,7 @@ and how does that change with their capacity? The public API:
 - :func:`run` — many replications, in parallel → :class:`Results`
 """
 
+from sim import kinds as _kinds  # noqa: F401  (registers the built-in kinds of service)
 from sim.runs.replications import Results, run, simulate
 from sim.scenario import Scenario, ScenarioError, load_scenario
 

@@ -17,14 +17,14 @@ from typing import Any
 import simpy
 
 from sim.engine.calendar import Clock
+from sim.engine.community import TeamTally
 from sim.engine.patient import Patient
+from sim.engine.service import BuildContext, Entry, Network, NewPatient, Service
 from sim.engine.staffed import INF, StaffedQueue
 from sim.engine.streams import Streams
 from sim.scenario.model import CommunityResponse
 
 __all__ = ["CommunityResponseTeam"]
-
-Resolve = Callable[[str, str], Callable[[Patient], None]]
 
 
 class CommunityResponseTeam(StaffedQueue):
@@ -61,8 +61,19 @@ class CommunityResponseTeam(StaffedQueue):
         self.outcomes = [0] * len(self.after_names)
         self.escalated = [0] * len(self.escalation_names)
 
-    def wire(self, resolve: Resolve) -> None:
+    @classmethod
+    def build(cls, name: str, spec: CommunityResponse, context: BuildContext) -> Service:
+        return cls(context.env, name, spec, context.streams, context.clock, context.log)
+
+    def entry(self) -> Entry:
+        return self.refer
+
+    def first_contact(self) -> NewPatient:
+        return self.referral
+
+    def wire(self, network: Network) -> None:
         """Connect the team's routes to the services they name."""
+        resolve = network.entry_point
         self._after_targets = [resolve(n, self.kind) for n in self.after_names]
         self._esc_targets = [resolve(n, self.kind) for n in self.escalation_names]
 
@@ -71,19 +82,17 @@ class CommunityResponseTeam(StaffedQueue):
         self.outcomes = [0] * len(getattr(self, "after_names", ()))
         self.escalated = [0] * len(getattr(self, "escalation_names", ()))
 
-    def finish(self, now: float) -> dict[str, Any]:
-        """Raw tallies of the measured period."""
-        tally = self.base_tally(now)
-        tally.update(
+    def finish(self, now: float) -> TeamTally:
+        """Typed tallies of the measured period."""
+        return TeamTally(
+            **self.base_tally(now),
             referrals=self.arrivals,
             seen=self.started_count,
             within_target=self.within_target,
             wait_sum=self.wait_sum,
             escalated=dict(zip(self.escalation_names, self.escalated)),
             outcomes=dict(zip(self.after_names, self.outcomes)),
-            visiting_end=tally["busy_end"],
         )
-        return tally
 
     # -- flow --------------------------------------------------------------------
     def referral(

@@ -5,7 +5,7 @@ A referral to a community response team ends in exactly one way — a visit that
 the end (waiting or being visited). With a warm-up, those in the system when
 measurement starts are counted in ``in_system_start``, so
 
-    in_system_start + referrals == sum(escalated) + sum(outcomes) + waiting_end + visiting_end
+    in_system_start + referrals == sum(escalated) + sum(outcomes) + waiting_end + busy_end
 
 holds exactly, as integers. The event log, replayed here, must tell the same story.
 """
@@ -76,19 +76,16 @@ def simulate(scen, seed: int):
 
 
 def assert_conserved(t: dict) -> None:
-    assert t["in_system_start"] + t["referrals"] == (
-        sum(t["escalated"].values())
-        + sum(t["outcomes"].values())
-        + t["waiting_end"]
-        + t["visiting_end"]
+    assert t.in_system_start + t.referrals == (
+        sum(t.escalated.values()) + sum(t.outcomes.values()) + t.waiting_end + t.busy_end
     )
 
 
 def assert_outcomes_routed(tally) -> None:
     ucr = tally.services["ucr"]
     for name in ("ambulance", "ed"):
-        routed = ucr["escalated"].get(name, 0) + ucr["outcomes"].get(name, 0)
-        assert tally.services[name]["arrivals"] == routed, name
+        routed = ucr.escalated.get(name, 0) + ucr.outcomes.get(name, 0)
+        assert tally.services[name].arrivals == routed, name
 
 
 def replay(events, warmup_hours: float, patience: float = PATIENCE) -> dict:
@@ -155,7 +152,7 @@ def replay(events, warmup_hours: float, patience: float = PATIENCE) -> dict:
             started_before = "visit_start" in kinds and evs[1][0] < warmup_hours
             out["visiting_start"] += started_before
         out["waiting_end"] += kinds == ["referred"]
-        out["visiting_end"] += kinds == ["referred", "visit_start"]
+        out["busy_end"] += kinds == ["referred", "visit_start"]
     assert routed_to_outcome == len(arrived)  # every outcome arrival came from the team
     out["escalated"] = dict(escalated)
     out["outcomes"] = dict(outcomes)
@@ -184,24 +181,24 @@ def run(request):
 def test_referrals_are_conserved(run) -> None:
     tally, _, _ = run
     t = tally.services["ucr"]
-    assert t["referrals"] > 1000
-    assert sum(t["escalated"].values()) > 0 and t["seen"] > 0  # both ways out are exercised
+    assert t.referrals > 1000
+    assert sum(t.escalated.values()) > 0 and t.seen > 0  # both ways out are exercised
     assert_conserved(t)
     if tally.clock.warmup_hours == 0:
-        assert t["in_system_start"] == 0
+        assert t.in_system_start == 0
 
 
 def test_outcome_arrivals_equal_the_routes_to_them(run) -> None:
     tally, _, _ = run
     assert_outcomes_routed(tally)
-    assert tally.arrivals["referrals"] == tally.services["ucr"]["referrals"]
+    assert tally.arrivals["referrals"] == tally.services["ucr"].referrals
 
 
 def test_whole_network_accounts_for_every_patient(run) -> None:
     """Over the whole run (warm-up included) every patient created has left or is still in."""
     tally, events, _ = run
     t = tally.services["ucr"]
-    assert tally.in_system_end == t["waiting_end"] + t["visiting_end"]
+    assert tally.in_system_end == t.waiting_end + t.busy_end
     assert tally.patients == tally.exited + tally.in_system_end
     left = sum(1 for e in events if e[2] == "ucr" and e[3] in ("visit_end", "escalated"))
     assert tally.exited == left
@@ -217,12 +214,12 @@ def test_event_log_accounts_for_every_patient(run) -> None:
         "within_target",
         "in_system_start",
         "waiting_end",
-        "visiting_end",
+        "busy_end",
     ):
-        assert r[key] == t[key], key
-    assert r["escalated"] == {k: v for k, v in t["escalated"].items() if v}
-    assert r["outcomes"] == {k: v for k, v in t["outcomes"].items() if v}
-    assert t["wait_sum"] == pytest.approx(r["wait_sum"], rel=1e-9)
+        assert r[key] == getattr(t, key), key
+    assert r["escalated"] == {k: v for k, v in t.escalated.items() if v}
+    assert r["outcomes"] == {k: v for k, v in t.outcomes.items() if v}
+    assert t.wait_sum == pytest.approx(r["wait_sum"], rel=1e-9)
     assert tally.patients == len({e[1] for e in events})
     if open_hours != "08-20" and tally.clock.warmup_hours:
         assert r["visiting_start"] > 0  # in_system_start really counts visits in progress
@@ -231,14 +228,12 @@ def test_event_log_accounts_for_every_patient(run) -> None:
 def test_no_staff_means_everyone_escalates() -> None:
     tally, events = simulate(network({"staff": 0}, days=14, warmup_days=2), seed=3)
     t = tally.services["ucr"]
-    assert t["seen"] == 0 and t["visiting_end"] == 0 and sum(t["outcomes"].values()) == 0
+    assert t.seen == 0 and t.busy_end == 0 and sum(t.outcomes.values()) == 0
     assert not any(e[3] in ("visit_start", "visit_end") for e in events)
-    assert (
-        sum(t["escalated"].values()) == t["in_system_start"] + t["referrals"] - t["waiting_end"] > 0
-    )
+    assert sum(t.escalated.values()) == t.in_system_start + t.referrals - t.waiting_end > 0
     # Those still waiting were referred within the last patience interval.
     last = tally.clock.horizon_hours - PATIENCE
-    assert t["waiting_end"] == sum(1 for e in events if e[3] == "referred" and e[0] > last)
+    assert t.waiting_end == sum(1 for e in events if e[3] == "referred" and e[0] > last)
     assert_conserved(t)
     assert_outcomes_routed(tally)
     replay(events, tally.clock.warmup_hours)
@@ -252,9 +247,9 @@ def test_no_patience_means_nobody_escalates(keep_escalation: bool) -> None:
     drop = ("patience_hours",) if keep_escalation else ("patience_hours", "escalation")
     tally, events = simulate(network({"staff": 1}, days=14, warmup_days=3, drop=drop), seed=4)
     t = tally.services["ucr"]
-    assert sum(t["escalated"].values()) == 0
+    assert sum(t.escalated.values()) == 0
     assert not any(e[3] == "escalated" for e in events)
-    assert t["waiting_end"] > 100
+    assert t.waiting_end > 100
     assert_conserved(t)
     assert_outcomes_routed(tally)
 
@@ -264,12 +259,12 @@ def test_all_visits_end_at_home() -> None:
         network({"after_visit": {"home": 1.0}}, days=21, warmup_days=3), seed=6
     )
     t = tally.services["ucr"]
-    assert t["outcomes"] == {"home": t["outcomes"]["home"]} and t["outcomes"]["home"] > 0
+    assert t.outcomes == {"home": t.outcomes["home"]} and t.outcomes["home"] > 0
     ends = [e for e in events if e[3] == "visit_end"]
     assert ends and all(e[4] == "home" for e in ends)
-    assert t["escalated"]["ed"] > 0 and t["escalated"]["ambulance"] > 0
-    assert tally.services["ed"]["arrivals"] == t["escalated"]["ed"]
-    assert tally.services["ambulance"]["arrivals"] == t["escalated"]["ambulance"]
+    assert t.escalated["ed"] > 0 and t.escalated["ambulance"] > 0
+    assert tally.services["ed"].arrivals == t.escalated["ed"]
+    assert tally.services["ambulance"].arrivals == t.escalated["ambulance"]
     assert_conserved(t)
     replay(events, tally.clock.warmup_hours)
 
@@ -278,7 +273,7 @@ def test_waits_are_never_negative() -> None:
     tally, events = simulate(network(days=21, warmup_days=1), seed=9)
     waits = [float(e[4]) for e in events if e[3] == "visit_start"]
     assert waits and min(waits) >= 0
-    assert tally.services["ucr"]["wait_sum"] >= 0
+    assert tally.services["ucr"].wait_sum >= 0
 
 
 @settings(derandomize=True, database=None, deadline=None, max_examples=100)
@@ -312,9 +307,9 @@ def test_conservation_property(
     assert_outcomes_routed(tally)
     assert tally.patients == tally.exited + tally.in_system_end
     if staff == 0:
-        assert t["seen"] == 0
+        assert t.seen == 0
     if patience is None:
-        assert sum(t["escalated"].values()) == 0
+        assert sum(t.escalated.values()) == 0
     r = replay(events, tally.clock.warmup_hours, math.inf if patience is None else patience)
     for key in (
         "referrals",
@@ -322,6 +317,6 @@ def test_conservation_property(
         "within_target",
         "in_system_start",
         "waiting_end",
-        "visiting_end",
+        "busy_end",
     ):
-        assert r[key] == t[key], key
+        assert r[key] == getattr(t, key), key

@@ -152,7 +152,7 @@ def test_engine_feeds_arrivals_on_the_calendar(recorder) -> None:
     hour_of_day = np.mod(calendar_hour(times, clock), 24)
     assert not np.any((hour_of_day < 8) | (hour_of_day >= 20))
     assert tally.arrivals["calls"] == int(np.sum(times >= clock.warmup_hours))
-    assert tally.services["ed"]["arrivals"] == tally.arrivals["calls"]
+    assert tally.services["ed"].arrivals == tally.arrivals["calls"]
     expected = expected_by_hour_of_week(300_000, clock)
     low, high = stats.poisson.interval(1 - ALPHA, expected.sum())
     assert low <= times.size <= high

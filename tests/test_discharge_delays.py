@@ -52,10 +52,10 @@ def test_each_patient_waits_the_fixed_delay_and_the_beds_count_it() -> None:
             assert pid not in left, pid  # still arranging at the end: still in the bed
     # the arranging time the beds report is the sum of those delays, cut at the end
     expected = sum(min(end, t + 24.0) - t for t in started.values())
-    assert acute["arranging_hours"] == pytest.approx(expected, rel=1e-9)
+    assert acute.arranging_hours == pytest.approx(expected, rel=1e-9)
     # the patients still arranging are still in the acute beds at the end
     still = sum(1 for pid in started if pid not in left)
-    assert still > 0 and acute["in_system_end"] >= still
+    assert still > 0 and acute.in_system_end >= still
 
 
 def test_delayed_days_are_arranging_plus_step_down_waits() -> None:
@@ -74,8 +74,8 @@ def test_delayed_days_are_arranging_plus_step_down_waits() -> None:
         elif event == "admitted" and (pid, svc) in open_waits:
             waits += t - open_waits.pop((pid, svc))
     waits += sum(end - t for t in open_waits.values())
-    assert waits > 0.0 and acute["arranging_hours"] > 0.0
-    assert acute["delayed_hours"] == pytest.approx(acute["arranging_hours"] + waits, rel=1e-9)
+    assert waits > 0.0 and acute.arranging_hours > 0.0
+    assert acute.delayed_hours == pytest.approx(acute.arranging_hours + waits, rel=1e-9)
 
 
 def test_a_delay_for_a_pathway_the_beds_do_not_have_is_an_error() -> None:

@@ -20,7 +20,7 @@ import pytest
 from pydantic import BaseModel
 
 from sim.cli.parser import build_parser
-from sim.scenario.model import Scenario
+from sim.scenario.model import scenario_model
 from sim.scenario.reference import render_reference
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +78,7 @@ def _models(annotation: typing.Any, seen: dict[str, type[BaseModel]]) -> None:
 
 def _all_models() -> dict[str, type[BaseModel]]:
     seen: dict[str, type[BaseModel]] = {}
-    _models(Scenario, seen)
+    _models(scenario_model(), seen)
     return seen
 
 

@@ -104,9 +104,9 @@ def test_bed_hours_are_the_stays_in_the_measured_period() -> None:
         stays += [(t, end) for t in open_stays.values()]
         inside = sum(max(0.0, min(b, end) - max(a, start)) for a, b in stays)
         t = tally.services[pool]
-        assert t["bed_hours"] == pytest.approx(inside, rel=1e-9, abs=1e-6), pool
-        assert t["admissions"] == admitted_in_period, pool
-        assert t["in_system_end"] == len(open_stays), pool
+        assert t.bed_hours == pytest.approx(inside, rel=1e-9, abs=1e-6), pool
+        assert t.admissions == admitted_in_period, pool
+        assert t.in_system_end == len(open_stays), pool
         # and the occupancy never exceeded the beds
         changes: dict[float, int] = defaultdict(int)
         for a, b in stays:

@@ -22,6 +22,8 @@ import pytest
 from conftest import REPO_ROOT, Recorder
 
 from sim.engine.core import Tally, run_replication
+from sim.engine.roster import StaffedTally
+from sim.engine.service import ServiceTally
 from sim.scenario.loader import load_scenario, read_scenario_data, scenario_from_dict
 from sim.scenario.model import HOME, Scenario
 
@@ -45,12 +47,12 @@ def neighbourhood_data() -> dict[str, Any]:
     return copy.deepcopy(data)
 
 
-def holding_end(t: dict[str, Any]) -> int:
+def holding_end(t: ServiceTally) -> int:
     """Patients with a service at the end, from its tally: a staffed queue reports its
     queue and its visits or calls in progress; every other kind its ``in_system_end``."""
-    if "busy_end" in t:
-        return t["waiting_end"] + t["busy_end"]
-    return t["in_system_end"]
+    if isinstance(t, StaffedTally):
+        return t.waiting_end + t.busy_end
+    return t.in_system_end
 
 
 def run(scenario: Scenario, log: Recorder | None = None) -> Tally:
@@ -71,24 +73,24 @@ def sent(scenario: Scenario, tally: Tally) -> Counter[str]:
         t = tally.services[name]
         kind = spec.kind
         if kind == "community_response":
-            out.update(t["outcomes"])
-            out.update(t["escalated"])
+            out.update(t.outcomes)
+            out.update(t.escalated)
         elif kind == "hub":
-            out.update(t["diverted"])
+            out.update(t.diverted)
         elif kind == "ambulance":
-            out[HOME] += t["treated"]
+            out[HOME] += t.treated
             target = tally.services[spec.convey_to]
             if scenario.services[spec.convey_to].kind == "ed":
-                out[spec.convey_to] += target["attendances_by_route"].get(name, 0)
+                out[spec.convey_to] += target.attendances_by_route.get(name, 0)
         elif kind in BED_POOLS:
-            out.update(t["at_end"])
-            if t["blocked"]:
-                out[spec.when_full] += t["blocked"]
+            out.update(t.at_end)
+            if t.blocked:
+                out[spec.when_full] += t.blocked
         elif kind == "ed":
-            out[spec.admit_to] += t["admitted"]
-            out[HOME] += t["attendances"] - t["admitted"]
+            out[spec.admit_to] += t.admitted
+            out[HOME] += t.attendances - t.admitted
         elif kind == "acute":
-            out.update(t["discharged"])
+            out.update(t.discharged)
     return out
 
 
@@ -97,17 +99,17 @@ def received(scenario: Scenario, tally: Tally, name: str) -> int:
     t = tally.services[name]
     kind = scenario.services[name].kind
     if kind == "community_response":
-        return t["referrals"]
+        return t.referrals
     if kind == "ambulance":
-        return t["calls"]
+        return t.calls
     if kind in BED_POOLS:
-        return t["step_ups"] + t["step_downs"]
+        return t.step_ups + t.step_downs
     if kind == "ed":
-        return t["attendances"]
+        return t.attendances
     if kind == "acute":
-        return t["admissions"]
+        return t.admissions
     if kind == "outcome":
-        return t["arrivals"]
+        return t.arrivals
     raise AssertionError(f"{name} ({kind}) is not a routing target")
 
 
@@ -122,37 +124,30 @@ def check_flows(scenario: Scenario, tally: Tally) -> None:
         t = tally.services[name]
         kind = spec.kind
         if kind == "community_response":
-            out = sum(t["outcomes"].values()) + sum(t["escalated"].values())
-            assert (
-                t["referrals"] + t["in_system_start"] == out + t["waiting_end"] + t["visiting_end"]
-            ), name
-            assert (
-                t["seen"] + t["in_system_start"] >= sum(t["outcomes"].values()) + t["visiting_end"]
-            ), name
+            out = sum(t.outcomes.values()) + sum(t.escalated.values())
+            assert t.referrals + t.in_system_start == out + t.waiting_end + t.busy_end, name
+            assert t.seen + t.in_system_start >= sum(t.outcomes.values()) + t.busy_end, name
         elif kind == "hub":
             callers = [n for n, s in services.items() if s.kind == "ambulance" and s.hub == name]
-            assert t["calls"] == sum(tally.services[n]["call_before_convey"] for n in callers)
-            assert sum(tally.services[n]["diverted"] for n in callers) == sum(
-                t["diverted"].values()
-            )
-            out = t["declined"] + t["no_capacity"] + sum(t["diverted"].values()) + t["gave_up"]
-            assert t["calls"] + t["in_system_start"] == out + t["waiting_end"] + t["busy_end"], name
+            assert t.calls == sum(tally.services[n].call_before_convey for n in callers)
+            assert sum(tally.services[n].diverted for n in callers) == sum(t.diverted.values())
+            out = t.declined + t.no_capacity + sum(t.diverted.values()) + t.gave_up
+            assert t.calls + t.in_system_start == out + t.waiting_end + t.busy_end, name
         elif kind in BED_POOLS:
-            assert (
-                t["admissions"] + t["in_system_start"]
-                == sum(t["at_end"].values()) + t["in_system_end"]
-            ), name
-            assert t["blocked"] <= t["step_ups"] and t["waited"] <= t["step_downs"], name
+            assert t.admissions + t.in_system_start == sum(t.at_end.values()) + t.in_system_end, (
+                name
+            )
+            assert t.blocked <= t.step_ups and t.waited <= t.step_downs, name
             acute = [n for n, s in services.items() if s.kind == "acute"]
-            assert t["step_downs"] == sum(
-                tally.services[a]["discharged"].get(name, 0) for a in acute
-            ), name
+            assert t.step_downs == sum(tally.services[a].discharged.get(name, 0) for a in acute), (
+                name
+            )
             if spec.beds is not None:
-                assert t["in_system_end"] <= spec.beds, name
+                assert t.in_system_end <= spec.beds, name
         elif kind == "ed":
-            assert t["attendances"] == sum(t["attendances_by_route"].values())
+            assert t.attendances == sum(t.attendances_by_route.values())
         elif kind == "outcome":
-            assert t["in_system_end"] == 0
+            assert t.in_system_end == 0
 
 
 def check_warmup_0_balances(scenario: Scenario, tally: Tally) -> None:
@@ -162,28 +157,26 @@ def check_warmup_0_balances(scenario: Scenario, tally: Tally) -> None:
     for name, spec in services.items():
         t = tally.services[name]
         if spec.kind in BED_POOLS:
-            assert t["in_system_start"] == spec.initial_occupancy, name
+            assert t.in_system_start == spec.initial_occupancy, name
             # step-ups took a slot or went by when_full; step-downs took a slot or still wait
-            admitted = (t["step_ups"] - t["blocked"]) + (t["step_downs"] - t["waiting_end"])
-            assert t["admissions"] == admitted, name
+            admitted = (t.step_ups - t.blocked) + (t.step_downs - t.waiting_end)
+            assert t.admissions == admitted, name
         elif spec.kind == "community_response":
-            assert t["in_system_start"] == 0
-            assert t["seen"] == sum(t["outcomes"].values()) + t["visiting_end"], name
+            assert t.in_system_start == 0
+            assert t.seen == sum(t.outcomes.values()) + t.busy_end, name
         elif spec.kind == "acute":
             # still waiting in the bed for a step-down service: discharged, and still here
             waiting = sum(
-                tally.services[n]["waiting_end"] for n, s in services.items() if s.kind in BED_POOLS
+                tally.services[n].waiting_end for n, s in services.items() if s.kind in BED_POOLS
             )
-            assert t["in_system_start"] == spec.initial_occupancy
+            assert t.in_system_start == spec.initial_occupancy
             assert (
-                t["admissions"] + t["in_system_start"]
-                == sum(t["discharged"].values()) - waiting + t["in_system_end"]
+                t.admissions + t.in_system_start
+                == sum(t.discharged.values()) - waiting + t.in_system_end
             )
     # Tally.exited counts over the whole run, so with no warm-up it is every way out sent
     flows = sent(scenario, tally)
-    outcomes = sum(
-        tally.services[n]["arrivals"] for n, s in services.items() if s.kind == "outcome"
-    )
+    outcomes = sum(tally.services[n].arrivals for n, s in services.items() if s.kind == "outcome")
     assert tally.exited == flows[HOME] + outcomes
 
 
@@ -320,30 +313,26 @@ def test_hospital_balances_with_no_warmup() -> None:
     tally = run(scenario, log)
     ed, acute, amb, hub = (tally.services[n] for n in ("ed", "acute", "ambulance", "hub"))
     attended = Counter(e[4] for e in log.of("ed", "attended"))
-    assert ed["attendances"] == attended["admitted"] + attended[HOME]
-    assert ed["admitted"] == attended["admitted"]
-    assert acute["admissions"] == ed["admitted"]  # no route sends patients to acute beds directly
-    assert acute["admissions"] == len(log.of("acute", "admitted")) - 80  # 80 placed at the start
+    assert ed.attendances == attended["admitted"] + attended[HOME]
+    assert ed.admitted == attended["admitted"]
+    assert acute.admissions == ed.admitted  # no route sends patients to acute beds directly
+    assert acute.admissions == len(log.of("acute", "admitted")) - 80  # 80 placed at the start
 
     transit = in_transit(log, "ambulance", "ed")
-    assert amb["conveyances"] == ed["attendances_by_route"]["ambulance"] + transit
-    assert 0 <= transit <= amb["in_system_end"]
-    at_hub = hub["waiting_end"] + hub["busy_end"]
+    assert amb.conveyances == ed.attendances_by_route["ambulance"] + transit
+    assert 0 <= transit <= amb.in_system_end
+    at_hub = hub.waiting_end + hub.busy_end
     assert (
-        amb["calls"]
-        == amb["treated"]
-        + amb["diverted"]
-        + ed["attendances_by_route"]["ambulance"]
-        + amb["in_system_end"]
+        amb.calls
+        == amb.treated
+        + amb.diverted
+        + ed.attendances_by_route["ambulance"]
+        + amb.in_system_end
         + at_hub
     )
     assert (
-        amb["calls"]
-        == amb["treated"]
-        + amb["diverted"]
-        + amb["conveyances"]
-        + (amb["in_system_end"] - transit)
-        + at_hub
+        amb.calls
+        == amb.treated + amb.diverted + amb.conveyances + (amb.in_system_end - transit) + at_hub
     )
 
 
@@ -355,9 +344,9 @@ def test_direct_admissions_are_added_to_those_from_the_ed() -> None:
     scenario = scenario_from_dict(data)
     tally = run(scenario)
     vw = tally.services["virtual_ward"]
-    assert vw["blocked"] > 0
-    assert tally.services["acute"]["admissions"] == tally.services["ed"]["admitted"] + vw["blocked"]
-    assert tally.services["ed"]["attendances_by_route"].get("virtual_ward", 0) == vw["at_end"]["ed"]
+    assert vw.blocked > 0
+    assert tally.services["acute"].admissions == tally.services["ed"].admitted + vw.blocked
+    assert tally.services["ed"].attendances_by_route.get("virtual_ward", 0) == vw.at_end["ed"]
     check_flows(scenario, tally)
     check_warmup_0_balances(scenario, tally)
     assert tally.patients == tally.exited + tally.in_system_end
@@ -370,13 +359,13 @@ def test_no_ucr_staff_everyone_escalates() -> None:
     scenario = load_scenario(NEIGHBOURHOOD, WARMUP_0 + ["services.ucr.staff=0"])
     tally = run(scenario)
     ucr = tally.services["ucr"]
-    assert ucr["referrals"] > 0
-    assert ucr["seen"] == 0 and sum(ucr["outcomes"].values()) == 0
+    assert ucr.referrals > 0
+    assert ucr.seen == 0 and sum(ucr.outcomes.values()) == 0
     # everyone escalates once their patience runs out; those referred in the last hours still wait
-    assert sum(ucr["escalated"].values()) + ucr["waiting_end"] == ucr["referrals"]
-    assert ucr["busy_hours"] == 0.0
+    assert sum(ucr.escalated.values()) + ucr.waiting_end == ucr.referrals
+    assert ucr.busy_hours == 0.0
     hub = tally.services["hub"]
-    assert hub["diverted"]["ucr"] == 0  # the hub never finds a free UCR clinician
+    assert hub.diverted["ucr"] == 0  # the hub never finds a free UCR clinician
     assert tally.patients == tally.exited + tally.in_system_end
     check_flows(scenario, tally)
 
@@ -385,13 +374,11 @@ def test_virtual_ward_with_no_beds_blocks_every_step_up() -> None:
     scenario = load_scenario(NEIGHBOURHOOD, WARMUP_0 + ["services.virtual_ward.beds=0"])
     tally = run(scenario)
     vw = tally.services["virtual_ward"]
-    assert vw["step_ups"] > 0 and vw["step_downs"] > 0
-    assert vw["blocked"] == vw["step_ups"]
-    assert vw["admissions"] == 0 and vw["bed_hours"] == 0.0
-    assert (
-        vw["waited"] == vw["step_downs"] == vw["waiting_end"]
-    )  # step-downs wait in acute for ever
-    assert tally.services["hub"]["diverted"]["virtual_ward"] == 0
+    assert vw.step_ups > 0 and vw.step_downs > 0
+    assert vw.blocked == vw.step_ups
+    assert vw.admissions == 0 and vw.bed_hours == 0.0
+    assert vw.waited == vw.step_downs == vw.waiting_end  # step-downs wait in acute for ever
+    assert tally.services["hub"].diverted["virtual_ward"] == 0
     assert tally.patients == tally.exited + tally.in_system_end
     check_flows(scenario, tally)
 
@@ -407,17 +394,17 @@ def test_unlimited_step_down_pools_mean_no_delayed_discharges() -> None:
     tally = run(scenario)
     for name in pools:
         t = tally.services[name]
-        assert t["step_ups"] + t["step_downs"] > 0, name
-        assert t["blocked"] == 0 and t["waited"] == 0 and t["waiting_end"] == 0, name
-        assert t["admissions"] == t["step_ups"] + t["step_downs"], name
-    assert tally.services["acute"]["delayed_hours"] == 0.0
+        assert t.step_ups + t.step_downs > 0, name
+        assert t.blocked == 0 and t.waited == 0 and t.waiting_end == 0, name
+        assert t.admissions == t.step_ups + t.step_downs, name
+    assert tally.services["acute"].delayed_hours == 0.0
     assert tally.patients == tally.exited + tally.in_system_end
     check_flows(scenario, tally)
     check_warmup_0_balances(scenario, tally)
 
     # the same pools with beds: some step-downs do wait (so the check above could fail)
     limited = run(load_scenario(NEIGHBOURHOOD, WARMUP_0)).services["acute"]
-    assert limited["delayed_hours"] > limited["arranging_hours"] > 0.0
+    assert limited.delayed_hours > limited.arranging_hours > 0.0
 
 
 def test_discharge_home_only_means_no_step_downs() -> None:
@@ -433,14 +420,14 @@ def test_discharge_home_only_means_no_step_downs() -> None:
     scenario = scenario_from_dict(data)
     tally = run(scenario)
     acute = tally.services["acute"]
-    assert acute["admissions"] > 0
-    assert acute["discharged"] == {"home": sum(acute["discharged"].values())}
+    assert acute.admissions > 0
+    assert acute.discharged == {"home": sum(acute.discharged.values())}
     for name in ("virtual_ward", "reablement"):
         t = tally.services[name]
-        assert t["step_downs"] == 0 and t["waited"] == 0, name
-        assert t["admissions"] == t["step_ups"] - t["blocked"], name
+        assert t.step_downs == 0 and t.waited == 0, name
+        assert t.admissions == t.step_ups - t.blocked, name
     # the only delay is arranging a discharge home: no one waits for a step-down service
-    assert acute["delayed_hours"] == acute["arranging_hours"] > 0.0
+    assert acute.delayed_hours == acute.arranging_hours > 0.0
     assert tally.patients == tally.exited + tally.in_system_end
     check_flows(scenario, tally)
     check_warmup_0_balances(scenario, tally)
@@ -456,14 +443,14 @@ def test_everyone_conveyed() -> None:
     log = Recorder()
     tally = run(scenario, log)
     t = tally.services["ambulance"]
-    assert t["treated"] == 0 and t["call_before_convey"] == 0 and t["diverted"] == 0
-    assert tally.services["hub"]["calls"] == 0
+    assert t.treated == 0 and t.call_before_convey == 0 and t.diverted == 0
+    assert tally.services["hub"].calls == 0
     # every call is conveyed once assessed: only calls still being assessed at the end are not
     assessing = {e[1] for e in log.of("ambulance", "call")} - {
         e[1] for e in log.of("ambulance", "conveyed")
     }
-    assert t["conveyances"] == t["calls"] - len(assessing)
-    assert len(assessing) <= t["in_system_end"]
-    assert t["conveyances"] == len(log.of("ambulance", "conveyed"))
+    assert t.conveyances == t.calls - len(assessing)
+    assert len(assessing) <= t.in_system_end
+    assert t.conveyances == len(log.of("ambulance", "conveyed"))
     assert tally.patients == tally.exited + tally.in_system_end
     check_flows(scenario, tally)

@@ -187,8 +187,8 @@ def test_busy_and_overtime_hours_match_the_log(case) -> None:
     name, _, tally, events, week = case
     busy, overtime = _integrals(events, week, tally.clock)
     t = tally.services["ucr"]
-    assert t["busy_hours"] == pytest.approx(busy, rel=1e-6)
-    assert t["overtime_hours"] == pytest.approx(overtime, rel=1e-6, abs=1e-9)
+    assert t.busy_hours == pytest.approx(busy, rel=1e-6)
+    assert t.overtime_hours == pytest.approx(overtime, rel=1e-6, abs=1e-9)
     if name.startswith("long visits"):
         assert overtime > 0
         # and some visit really ends after its shift did
@@ -199,7 +199,7 @@ def test_busy_and_overtime_hours_match_the_log(case) -> None:
 def test_staffed_hours_are_the_rostered_hours(case) -> None:
     _, _, tally, _, week = case
     expected = float(sum(week[h % 168] for h in range(DAYS * 24)))
-    assert tally.services["ucr"]["staffed_hours"] == expected
+    assert tally.services["ucr"].staffed_hours == expected
 
 
 def test_weekend_closure_leaves_weekends_empty() -> None:

@@ -15,6 +15,7 @@ neighbourhood network, and on random rosters, loads and patiences (hypothesis).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,8 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_roster import CASES, EXPLICIT_ROSTER, team_scenario
 
-from sim.engine import core
+from sim import registry
 from sim.engine.core import Tally, run_replication
+from sim.engine.service import ServiceTally
 from sim.scenario import load_scenario, scenario_from_dict
 from sim.scenario.model import Scenario
 
@@ -37,12 +39,13 @@ NEIGHBOURHOOD = REPO_ROOT / "configs" / "neighbourhood_50k.toml"
 
 @contextmanager
 def event_driven_teams() -> Iterator[None]:
-    engine_team = core.CommunityResponseTeam
-    core.CommunityResponseTeam = EventDrivenTeam  # type: ignore[misc]
+    """Community teams built as the event-driven reference team, through the registry."""
+    engine_team = registry.get("community_response")
+    registry.register(dataclasses.replace(engine_team, engine=EventDrivenTeam.build), replace=True)
     try:
         yield
     finally:
-        core.CommunityResponseTeam = engine_team  # type: ignore[misc]
+        registry.register(engine_team, replace=True)
 
 
 def both(scenario: Scenario, seed: int) -> tuple[tuple[Tally, Recorder], tuple[Tally, Recorder]]:
@@ -75,10 +78,11 @@ def starts(log: Recorder, teams: set[str]) -> dict[tuple[int, str], float]:
     }
 
 
-def assert_same_tallies(a: dict[str, Any], b: dict[str, Any], where: str) -> None:
-    assert a.keys() == b.keys(), where
-    for key in a:
-        x, y = a[key], b[key]
+def assert_same_tallies(a: ServiceTally, b: ServiceTally, where: str) -> None:
+    assert type(a) is type(b), where
+    x_fields, y_fields = dataclasses.asdict(a), dataclasses.asdict(b)
+    for key in x_fields:
+        x, y = x_fields[key], y_fields[key]
         if isinstance(x, float):
             assert x == pytest.approx(y, rel=1e-12, abs=1e-9), (where, key)
         else:

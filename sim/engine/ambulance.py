@@ -10,23 +10,51 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import simpy
 
 from sim.engine.calendar import Clock
+from sim.engine.level import Level
 from sim.engine.patient import Patient
+from sim.engine.service import BuildContext, Entry, Network, Service, ServiceTally
 from sim.engine.streams import Streams
 from sim.scenario.model import Ambulance
 from sim.scenario.services import ON_SCENE_OUTCOMES
 
-__all__ = ["AmbulanceService"]
+__all__ = ["AmbulanceService", "AmbulanceTally"]
 
 TREATED, CALL_BEFORE_CONVEY, CONVEY = range(3)
 INF = float("inf")
 
 
-class AmbulanceService:
+@dataclass
+class AmbulanceTally(ServiceTally):
+    """What an ambulance service reports."""
+
+    calls: int
+    treated: int
+    """Treated on scene."""
+    call_before_convey: int
+    """Crews who phoned the hub."""
+    hub_closed: int
+    """Crews who would have phoned but the hub had no one on shift (conveyed)."""
+    conveyances: int
+    diverted: int
+    """Not conveyed after a call to the hub."""
+    responded: int
+    response_sum: float
+    """Hours from call to arrival on scene, summed."""
+    vehicle_hours: float
+    """Vehicle-hours busy in the measured period (with a fleet)."""
+    fleet: float
+    """Vehicles (inf: unlimited)."""
+
+
+class AmbulanceService(Service):
+    """999 calls: response, assessment on scene, then treated, call before convey or conveyed."""
+
     kind = "ambulance"
 
     def __init__(
@@ -58,7 +86,7 @@ class AmbulanceService:
             probs = [split.get(k, 0.0) for k in ON_SCENE_OUTCOMES]
             self._outcome.append(streams.choice(f"{name}.on_scene.{cohort}", probs))
         self.fleet = spec.fleet if spec.fleet is not None else INF
-        self.vehicles_busy = 0
+        self._vehicles = Level()
         self.queue: deque[tuple[float, Patient]] = deque()
         self.with_crew = 0
         self.hub_name = spec.hub
@@ -68,16 +96,26 @@ class AmbulanceService:
         self._home: Callable[[Patient], None] | None = None
         self.reset(0.0)
 
-    def wire(self, resolve: Callable[[str, str], Callable[[Patient], None]], hub: Any) -> None:
-        self._ed = resolve(self.convey_name, self.kind)
-        self._home = resolve("home", self.kind)
-        self._hub = hub
+    @classmethod
+    def build(cls, name: str, spec: Ambulance, context: BuildContext) -> Service:
+        return cls(
+            context.env, name, spec, context.streams, context.clock, context.cohorts, context.log
+        )
 
-    def start(self) -> None:
-        """Nothing to schedule."""
+    def wire(self, network: Network) -> None:
+        self._ed = network.entry_point(self.convey_name, self.kind)
+        self._home = network.entry_point("home", self.kind)
+        self._hub = network.service(self.hub_name) if self.hub_name else None
+
+    def entry(self) -> Entry:
+        return self.call
+
+    @property
+    def vehicles_busy(self) -> int:
+        return self._vehicles.level
 
     def reset(self, now: float) -> None:
-        self.t_mark = now
+        self._vehicles.reset(now)
         self.calls = 0
         self.treated = 0
         self.consulted = 0
@@ -86,35 +124,28 @@ class AmbulanceService:
         self.diverted_count = 0
         self.responded = 0
         self.response_sum = 0.0
-        self.busy_area = 0.0
         self.in_system_start = self.holding
 
     @property
     def holding(self) -> int:
         return self.with_crew + len(self.queue)
 
-    def _advance(self, now: float) -> None:
-        dt = now - self.t_mark
-        if dt > 0.0:
-            self.busy_area += self.vehicles_busy * dt
-            self.t_mark = now
-
-    def finish(self, now: float) -> dict[str, Any]:
-        self._advance(now)
-        return {
-            "calls": self.calls,
-            "treated": self.treated,
-            "call_before_convey": self.consulted,
-            "hub_closed": self.hub_closed,
-            "conveyances": self.conveyances,
-            "diverted": self.diverted_count,
-            "responded": self.responded,
-            "response_sum": self.response_sum,
-            "vehicle_hours": self.busy_area,
-            "fleet": self.fleet,
-            "in_system_start": self.in_system_start,
-            "in_system_end": self.holding,
-        }
+    def finish(self, now: float) -> AmbulanceTally:
+        self._vehicles.advance(now)
+        return AmbulanceTally(
+            in_system_start=self.in_system_start,
+            in_system_end=self.holding,
+            calls=self.calls,
+            treated=self.treated,
+            call_before_convey=self.consulted,
+            hub_closed=self.hub_closed,
+            conveyances=self.conveyances,
+            diverted=self.diverted_count,
+            responded=self.responded,
+            response_sum=self.response_sum,
+            vehicle_hours=self._vehicles.area,
+            fleet=self.fleet,
+        )
 
     # -- flow --------------------------------------------------------------------
     def call(self, patient: Patient) -> None:
@@ -123,22 +154,21 @@ class AmbulanceService:
         self.calls += 1
         if self._log is not None:
             self._log(now, patient.id, self.name, "call", "")
-        if self.vehicles_busy < self.fleet:
+        if self._vehicles.level < self.fleet:
             self._dispatch(now, patient, now)
         else:
             self.queue.append((now, patient))
 
     def _dispatch(self, called: float, patient: Patient, now: float) -> None:
         if self.fleet != INF:
-            self._advance(now)
-            self.vehicles_busy += 1
+            self._vehicles.change(now, 1)
         self.with_crew += 1
         response = self._response()
         self.responded += 1
         self.response_sum += now - called + response
         self.env.timeout(response + self._on_scene_time(), patient).callbacks.append(self._assessed)
 
-    def _assessed(self, ev: simpy.Event) -> None:
+    def _assessed(self, ev: Any) -> None:
         patient: Patient = ev.value
         now = self.env.now
         outcome = self._outcome[patient.cohort]()
@@ -180,7 +210,7 @@ class AmbulanceService:
         else:
             self._hand_over(patient, now)
 
-    def _handover(self, ev: simpy.Event) -> None:
+    def _handover(self, ev: Any) -> None:
         self._hand_over(ev.value, self.env.now)
 
     def _hand_over(self, patient: Patient, now: float) -> None:
@@ -192,8 +222,7 @@ class AmbulanceService:
     def _release(self, now: float) -> None:
         if self.fleet == INF:
             return
-        self._advance(now)
-        self.vehicles_busy -= 1
+        self._vehicles.change(now, -1)
         if self.queue:
             called, patient = self.queue.popleft()
             self._dispatch(called, patient, now)

@@ -11,21 +11,49 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import simpy
 
 from sim.engine.calendar import Clock
+from sim.engine.level import Level
 from sim.engine.patient import Patient
+from sim.engine.service import BuildContext, Entry, Network, Service, ServiceTally
 from sim.engine.streams import Streams
 from sim.scenario.model import IntermediateCare, VirtualWard
 
-__all__ = ["BedPoolService"]
+__all__ = ["BedPoolService", "BedPoolTally"]
 
 INF = float("inf")
 
 
-class BedPoolService:
+@dataclass
+class BedPoolTally(ServiceTally):
+    """What a virtual ward or intermediate care service reports."""
+
+    step_ups: int
+    step_downs: int
+    admissions: int
+    blocked: int
+    """Step-up patients who found it full (sent by ``when_full``)."""
+    waited: int
+    """Step-down patients who found it full (waited in their acute bed)."""
+    los_sum_hours: float
+    """Lengths of stay of the admissions, summed."""
+    bed_hours: float
+    """Bed-hours (or slot-hours) in use in the measured period."""
+    at_end: dict[str, int]
+    """Stays ended, by route at the end of the stay."""
+    beds: int | None
+    """Beds or slots (None: unlimited)."""
+    waiting_end: int
+    """Step-down patients still waiting at the end of the run."""
+
+
+class BedPoolService(Service):
+    """A pool of beds or caseload slots: step-up and step-down, one event per stay."""
+
     def __init__(
         self,
         env: simpy.Environment,
@@ -48,27 +76,47 @@ class BedPoolService:
         self._at_end = streams.choice(f"{name}.at_end", list(spec.at_end.values()))
         self._end_targets: list[Callable[[Patient], None]] = []
         self._when_full: Callable[[Patient], None] | None = None
-        self.occupied = 0
+        self._occupancy = Level()
         self.waiting: deque[tuple[float, Patient, Any]] = deque()
         self.reset(0.0)
 
-    def wire(self, resolve: Callable[[str, str], Callable[[Patient], None]]) -> None:
+    @classmethod
+    def build(
+        cls, name: str, spec: VirtualWard | IntermediateCare, context: BuildContext
+    ) -> Service:
+        return cls(context.env, name, spec, context.streams, context.clock, context.log)
+
+    def wire(self, network: Network) -> None:
+        resolve = network.entry_point
         self._end_targets = [resolve(n, self.kind) for n in self.end_names]
         if self.spec.when_full is not None:
             self._when_full = resolve(self.spec.when_full, self.kind)
 
-    def start(self) -> None:
-        """Nothing to schedule."""
+    def entry(self) -> Entry:
+        return self.step_up
+
+    def step_down_entry(self, hospital: Any) -> Callable[[Patient], bool]:
+        return lambda patient: self.step_down(patient, hospital)
+
+    @property
+    def occupied(self) -> int:
+        """Beds or slots in use now."""
+        return self._occupancy.level
+
+    def occupied_now(self) -> int:
+        return self._occupancy.level
+
+    def initial_stays(self, rng: Any, n: int, shares: Any) -> Any:
+        return self.spec.los_days.sample(rng, n)
 
     def reset(self, now: float) -> None:
-        self.t_mark = now
+        self._occupancy.reset(now)
         self.step_ups = 0
         self.step_downs = 0
         self.admissions = 0
         self.blocked = 0
         self.waited = 0
         self.los_sum = 0.0
-        self.bed_area = 0.0
         self.ended = [0] * len(getattr(self, "end_names", ()))
         self.in_system_start = self.occupied
 
@@ -80,28 +128,22 @@ class BedPoolService:
     def can_take_now(self) -> bool:
         return self.occupied < self.beds
 
-    def _advance(self, now: float) -> None:
-        dt = now - self.t_mark
-        if dt > 0.0:
-            self.bed_area += self.occupied * dt
-            self.t_mark = now
-
-    def finish(self, now: float) -> dict[str, Any]:
-        self._advance(now)
-        return {
-            "step_ups": self.step_ups,
-            "step_downs": self.step_downs,
-            "admissions": self.admissions,
-            "blocked": self.blocked,
-            "waited": self.waited,
-            "los_sum_hours": self.los_sum,
-            "bed_hours": self.bed_area,
-            "at_end": dict(zip(self.end_names, self.ended)),
-            "beds": self.capacity,
-            "in_system_start": self.in_system_start,
-            "in_system_end": self.occupied,
-            "waiting_end": len(self.waiting),
-        }
+    def finish(self, now: float) -> BedPoolTally:
+        self._occupancy.advance(now)
+        return BedPoolTally(
+            in_system_start=self.in_system_start,
+            in_system_end=self.occupied,
+            step_ups=self.step_ups,
+            step_downs=self.step_downs,
+            admissions=self.admissions,
+            blocked=self.blocked,
+            waited=self.waited,
+            los_sum_hours=self.los_sum,
+            bed_hours=self._occupancy.area,
+            at_end=dict(zip(self.end_names, self.ended)),
+            beds=self.capacity,
+            waiting_end=len(self.waiting),
+        )
 
     # -- flow --------------------------------------------------------------------
     def step_up(self, patient: Patient) -> None:
@@ -114,7 +156,7 @@ class BedPoolService:
             self.blocked += 1
             if self._log is not None:
                 self._log(now, patient.id, self.name, "blocked", self.spec.when_full or "")
-            self._when_full(patient)  # keeps ``via``: the ED sees who sent the patient  # type: ignore[misc]
+            self._when_full(patient)  # type: ignore[misc]  # keeps ``via``: the ED sees who sent it
 
     def step_down(self, patient: Patient, hospital: Any) -> bool:
         """From an acute bed: True if the patient moved now, False if they wait in the bed."""
@@ -142,8 +184,7 @@ class BedPoolService:
     def _occupy(
         self, patient: Patient, now: float, los: float, count: bool = True, dest: int = -1
     ) -> None:
-        self._advance(now)
-        self.occupied += 1
+        self._occupancy.change(now, 1)
         if count:
             self.admissions += 1
             self.los_sum += los
@@ -153,11 +194,10 @@ class BedPoolService:
             dest = self._at_end()
         self.env.timeout(los, (patient, dest)).callbacks.append(self._discharge)
 
-    def _discharge(self, ev: simpy.Event) -> None:
+    def _discharge(self, ev: Any) -> None:
         patient, dest = ev.value
         now = self.env.now
-        self._advance(now)
-        self.occupied -= 1
+        self._occupancy.change(now, -1)
         self.ended[dest] += 1
         if self._log is not None:
             self._log(now, patient.id, self.name, "discharged", self.end_names[dest])

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import simpy
@@ -30,18 +31,35 @@ from simpy.events import Timeout
 from sim.engine.calendar import Clock
 from sim.engine.outcome import Exit
 from sim.engine.patient import Patient
-from sim.engine.roster import roster_changes, staffed_hours, week_roster
+from sim.engine.roster import Roster, StaffedTally
 from sim.engine.schedule import AT_END, AT_SHIFT, NEVER, RENEGE, FcfsSchedule
+from sim.engine.service import BuildContext, Entry, Network, NewPatient, Service
 from sim.engine.streams import Streams
 from sim.scenario.model import CommunityResponse
 
-__all__ = ["CommunityResponseTeam"]
+__all__ = ["CommunityResponseTeam", "TeamTally"]
 
 INF = float("inf")
-Resolve = Callable[[str, str], Callable[[Patient], None]]
 
 
-class CommunityResponseTeam:
+@dataclass
+class TeamTally(StaffedTally):
+    """What a community response team reports."""
+
+    referrals: int
+    seen: int
+    """Visits started in the measured period."""
+    within_target: int
+    """Visits started within the response target."""
+    wait_sum: float
+    """Hours from referral to visit, summed over the visits started."""
+    escalated: dict[str, int]
+    """Patients not reached in time, by escalation route."""
+    outcomes: dict[str, int]
+    """Visits ended, by after-visit route."""
+
+
+class CommunityResponseTeam(Service):
     """One team: visits, the response target, escalation and onward routes."""
 
     kind = "community_response"
@@ -61,8 +79,8 @@ class CommunityResponseTeam:
         self._log = log
         self.patience = spec.patience_hours if spec.patience_hours is not None else INF
         self.target = spec.target_hours
-        self.week = week_roster(spec)
-        self.on_shift, self._changes = roster_changes(self.week, clock)
+        self.roster = Roster(spec, clock)
+        self.on_shift, self._changes = self.roster.on_shift_at_start, self.roster.changes
         self.schedule = FcfsSchedule(self.on_shift, self._changes)
         self._assign = self.schedule.assign
         # the measured window: counts booked ahead of time go in only if they fall in it
@@ -95,8 +113,19 @@ class CommunityResponseTeam:
         self.ended_home = [0] * len(self.after_names)
         self.reset(0.0)
 
-    def wire(self, resolve: Resolve) -> None:
+    @classmethod
+    def build(cls, name: str, spec: CommunityResponse, context: BuildContext) -> Service:
+        return cls(context.env, name, spec, context.streams, context.clock, context.log)
+
+    def entry(self) -> Entry:
+        return self.refer
+
+    def first_contact(self) -> NewPatient:
+        return self.referral
+
+    def wire(self, network: Network) -> None:
         """Connect the team's routes to the services they name."""
+        resolve = network.entry_point
         self._after_targets = [resolve(n, self.kind) for n in self.after_names]
         self._esc_targets = [resolve(n, self.kind) for n in self.escalation_names]
         # a visit that ends at home needs no event (unless the log records it)
@@ -123,27 +152,26 @@ class CommunityResponseTeam:
         now = self.env.now
         return self.schedule.waiting(now) == 0 and self.schedule.busy(now) < self.on_shift
 
-    def finish(self, now: float) -> dict[str, Any]:
-        """Raw tallies of the measured period."""
+    def finish(self, now: float) -> TeamTally:
+        """Typed tallies of the measured period."""
         busy = self.schedule.busy(now)
+        waiting = self.schedule.waiting(now)
         outcomes = [a + b for a, b in zip(self.outcomes, self.ended_home)]
-        return {
-            "busy_hours": self.busy_area,
-            "overtime_hours": self.overtime_area,
-            "staffed_hours": staffed_hours(
-                self.week, self.clock, now - self.clock.measured_hours, now
-            ),
-            "in_system_start": self.in_system_start,
-            "waiting_end": self.schedule.waiting(now),
-            "busy_end": busy,
-            "referrals": self.arrivals,
-            "seen": self.started_count,
-            "within_target": self.within_target,
-            "wait_sum": self.wait_sum,
-            "escalated": dict(zip(self.escalation_names, self.escalated)),
-            "outcomes": dict(zip(self.after_names, outcomes)),
-            "visiting_end": busy,
-        }
+        return TeamTally(
+            in_system_start=self.in_system_start,
+            in_system_end=busy + waiting,
+            busy_hours=self.busy_area,
+            overtime_hours=self.overtime_area,
+            staffed_hours=self.roster.measured_staffed_hours(now),
+            waiting_end=waiting,
+            busy_end=busy,
+            referrals=self.arrivals,
+            seen=self.started_count,
+            within_target=self.within_target,
+            wait_sum=self.wait_sum,
+            escalated=dict(zip(self.escalation_names, self.escalated)),
+            outcomes=dict(zip(self.after_names, outcomes)),
+        )
 
     # -- the roster ----------------------------------------------------------------
     def start(self) -> None:
@@ -157,7 +185,7 @@ class CommunityResponseTeam:
         elif self._changes:
             self.env.timeout(self._changes[0][0], 0).callbacks.append(self._roster_change)
 
-    def _roster_change(self, ev: simpy.Event) -> None:
+    def _roster_change(self, ev: Any) -> None:
         """A shift change: book the overtime of visits running past it, to the next change."""
         now = self.env.now
         index = ev.value
@@ -258,7 +286,7 @@ class CommunityResponseTeam:
                 raise AssertionError(f"{self.name}: no event at {start!r} for a visit start")
         row(None)
 
-    def _visit_end(self, ev: simpy.Event) -> None:
+    def _visit_end(self, ev: Any) -> None:
         patient, dest, end = ev.value
         if self._log is not None:
             self._end_events.pop(end, None)
@@ -268,7 +296,7 @@ class CommunityResponseTeam:
         patient.via = self.name
         self._after_targets[dest](patient)
 
-    def _escalate(self, ev: simpy.Event) -> None:
+    def _escalate(self, ev: Any) -> None:
         patient, dest = ev.value
         self.escalated[dest] += 1
         if self._log is not None:

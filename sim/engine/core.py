@@ -11,48 +11,37 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import simpy
 from simpy.events import Timeout
 
-from sim.engine.ambulance import AmbulanceService
-from sim.engine.beds import BedPoolService
+from sim import registry
 from sim.engine.calendar import Clock
-from sim.engine.community import CommunityResponseTeam
 from sim.engine.demand import arrival_times, cohort_mix, hourly_rates
-from sim.engine.hospital import AcuteService, EmergencyDepartmentService
-from sim.engine.hub import Hub
-from sim.engine.outcome import Exit, OutcomeCounter
+from sim.engine.outcome import Exit
 from sim.engine.patient import Patient
-from sim.engine.streams import Streams
-from sim.scenario.model import (
-    HOME,
-    AcuteBeds,
-    Ambulance,
-    ClinicalHub,
-    CommunityResponse,
-    EmergencyDepartment,
-    IntermediateCare,
-    Outcome,
-    Scenario,
-    VirtualWard,
+from sim.engine.service import (
+    BuildContext,
+    Entry,
+    EventLog,
+    NewPatient,
+    Service,
+    ServiceTally,
 )
+from sim.engine.streams import Streams
+from sim.scenario.model import HOME, Scenario
 
 __all__ = ["EventLog", "Tally", "run_replication"]
-
-EventLog = Callable[[float, int, str, str, str], None]
-"""Receives (time in hours, patient id, service, event, detail) for every movement."""
 
 
 @dataclass
 class Tally:
-    """What one replication emitted: raw counts and sums per service and per source."""
+    """What one replication emitted: typed tallies per service, raw counts per source."""
 
     clock: Clock
     kinds: dict[str, str] = field(default_factory=dict)
-    services: dict[str, dict[str, Any]] = field(default_factory=dict)
+    services: dict[str, ServiceTally] = field(default_factory=dict)
     arrivals: dict[str, int] = field(default_factory=dict)
     patients: int = 0
     exited: int = 0
@@ -87,9 +76,9 @@ class _DemandStream:
         self.times = times
         self.cohorts = cohorts
         self.target = target
-        # a community team takes a new patient's particulars, and makes the Patient only
-        # if the patient goes on somewhere after the visit
-        self._team = service.referral if isinstance(service, CommunityResponseTeam) else None
+        # a service may take a new patient's particulars (a community team makes the
+        # Patient only if the patient goes on somewhere after the visit)
+        self._team: NewPatient | None = service.first_contact() if service is not None else None
         self._ids = ids
         self._i = 0
         self._n = len(times)
@@ -136,20 +125,6 @@ def _residual_stays(
     return picked * rng.random(n)
 
 
-def _acute_stays(
-    spec: AcuteBeds, cohorts: list[str], shares: np.ndarray, rng: np.random.Generator, n: int
-) -> np.ndarray:
-    """Lengths of stay (days) of ``n`` admissions, drawn from ``rng`` alone (so that a
-    starting occupancy does not shift the acute service's own streams)."""
-    from sim.engine.hospital import per_cohort
-
-    p_short = np.array(per_cohort(spec.short_stay_probability, cohorts))[
-        rng.choice(len(shares), size=n, p=shares)
-    ]
-    short = rng.random(n) < p_short
-    return np.where(short, spec.short_stay_days.sample(rng, n), spec.los_days.sample(rng, n))
-
-
 class _Engine:
     def __init__(
         self, scenario: Scenario, streams: Streams, log: EventLog | None, trace: bool = False
@@ -162,41 +137,21 @@ class _Engine:
         self.cohorts = list(scenario.population.cohorts)
         self._ids = itertools.count(1)
         self.exit = Exit()
-        self.services: dict[str, Any] = {}
+        self.services: dict[str, Service] = {}
+        context = BuildContext(
+            env=env,
+            streams=streams,
+            clock=clock,
+            cohorts=self.cohorts,
+            sources=list(scenario.demand),
+            exit=self.exit,
+            log=log,
+            senders=_senders(scenario),
+        )
         for name, spec in scenario.services.items():
-            if isinstance(spec, CommunityResponse):
-                svc: Any = CommunityResponseTeam(env, name, spec, streams, clock, log)
-            elif isinstance(spec, ClinicalHub):
-                svc = Hub(env, name, spec, streams, clock, log)
-            elif isinstance(spec, Ambulance):
-                svc = AmbulanceService(env, name, spec, streams, clock, self.cohorts, log)
-            elif isinstance(spec, (VirtualWard, IntermediateCare)):
-                svc = BedPoolService(env, name, spec, streams, clock, log)
-            elif isinstance(spec, EmergencyDepartment):
-                svc = EmergencyDepartmentService(
-                    env, name, spec, streams, self.cohorts, log, list(scenario.demand)
-                )
-            elif isinstance(spec, AcuteBeds):
-                svc = AcuteService(
-                    env, name, spec, streams, clock, self.cohorts, log, list(scenario.demand)
-                )
-            elif isinstance(spec, Outcome):
-                svc = OutcomeCounter(env, name, self.exit, log)
-            else:  # pragma: no cover - the schema admits no other kind
-                raise TypeError(f"unknown service kind {type(spec).__name__}")
-            self.services[name] = svc
-        for _name, svc in self.services.items():
-            if isinstance(svc, Hub):
-                svc.wire(self.entry_point, self.capacity_check)
-            elif isinstance(svc, AmbulanceService):
-                svc.wire(
-                    self.entry_point, self.services.get(svc.hub_name) if svc.hub_name else None
-                )
-            elif isinstance(svc, AcuteService):
-                svc.wire(lambda dest, hospital=svc: self.discharge_point(dest, hospital))
-            elif not isinstance(svc, OutcomeCounter):
-                svc.wire(self.entry_point)
-        self._expect_ed_routes(scenario)
+            self.services[name] = registry.get(spec.kind).engine(name, spec, context)
+        for svc in self.services.values():
+            svc.wire(self)
         self.sources: list[_DemandStream] = []
         for index, (name, src) in enumerate(scenario.demand.items()):
             rates = hourly_rates(src, scenario.population, clock)
@@ -218,54 +173,26 @@ class _Engine:
                 )
             )
 
-    def _expect_ed_routes(self, scenario: Scenario) -> None:
-        """Tell each ED every route that can reach it, so absent routes report 0."""
-        from sim.scenario.checks import links_of, routes_of
-
-        senders: dict[str, set[str]] = {}
-        for path, split, _ in routes_of(scenario):
-            for target in split:
-                senders.setdefault(target, set()).add(path[1])
-        for path, target, _ in links_of(scenario):
-            senders.setdefault(target, set()).add(path[1])
-        for name, src in scenario.demand.items():
-            senders.setdefault(src.to, set()).add(name)
-        # a full pool sends patients on with the route they came by
-        for name, spec in scenario.services.items():
-            if getattr(spec, "when_full", None) in self.services:
-                senders.setdefault(spec.when_full, set()).update(senders.get(name, ()))
-        for name, svc in self.services.items():
-            if isinstance(svc, EmergencyDepartmentService):
-                svc.expect_routes(sorted(senders.get(name, ())))
-
     def next_id(self) -> int:
         return next(self._ids)
 
     # -- wiring --------------------------------------------------------------------
-    def entry_point(self, name: str, sender: str) -> Callable[[Patient], None]:
+    def entry_point(self, name: str, sender: str) -> Entry:
         """How a patient sent by a service of kind ``sender`` enters service ``name``."""
         if name == HOME:
             return self.exit
         svc = self.services[name]
-        if isinstance(svc, CommunityResponseTeam):
-            return svc.refer
-        if isinstance(svc, AmbulanceService):
-            return svc.call
-        if isinstance(svc, BedPoolService):
-            return svc.step_up
-        if isinstance(svc, EmergencyDepartmentService):
-            return svc.attend
-        if isinstance(svc, AcuteService):
-            return svc.admit
-        if isinstance(svc, OutcomeCounter):
-            return svc.accept
-        raise TypeError(f"{name!r} ({type(svc).__name__}) cannot be routed to")  # pragma: no cover
+        entry = svc.entry()
+        if entry is None:  # pragma: no cover - the scenario checks allow no such route
+            raise TypeError(f"{name!r} ({svc.kind}) cannot be routed to")
+        return entry
 
-    def discharge_point(self, name: str, hospital: AcuteService) -> Callable[[Patient], bool]:
+    def discharge_point(self, name: str, hospital: Service) -> Callable[[Patient], bool]:
         """Where an acute discharge goes; True if the patient left the bed at once."""
         svc = self.services.get(name)
-        if isinstance(svc, BedPoolService):
-            return lambda p: svc.step_down(p, hospital)
+        step_down = svc.step_down_entry(hospital) if svc is not None else None
+        if step_down is not None:
+            return step_down
         target = self.entry_point(name, "acute")
 
         def leave(patient: Patient) -> bool:
@@ -277,9 +204,12 @@ class _Engine:
     def capacity_check(self, name: str) -> Callable[[], bool]:
         """Whether service ``name`` can take a patient from the hub right now."""
         svc = self.services.get(name)
-        if svc is None or not hasattr(svc, "can_take_now"):
+        if svc is None:
             return lambda: True
         return svc.can_take_now
+
+    def service(self, name: str) -> Service | None:
+        return self.services.get(name)
 
     # -- running -------------------------------------------------------------------
     def _initial_state(self) -> None:
@@ -291,14 +221,11 @@ class _Engine:
                 continue
             rng = self.streams.generator(f"{name}.initial")
             svc = self.services[name]
-            if isinstance(svc, AcuteService):
 
-                def draw(g: np.random.Generator, k: int, spec: Any = spec) -> np.ndarray:
-                    return _acute_stays(spec, self.cohorts, shares, g, k)
+            def draw(g: np.random.Generator, k: int, svc: Service = svc) -> np.ndarray:
+                return svc.initial_stays(g, k, shares)
 
-                remaining = _residual_stays(draw, n, rng) * 24.0
-            else:
-                remaining = _residual_stays(spec.los_days.sample, n, rng) * 24.0
+            remaining = _residual_stays(draw, n, rng) * 24.0
             cohorts = rng.choice(len(shares), size=n, p=shares)
             probs = np.asarray(svc.route_probabilities, dtype=float)
             dests = rng.choice(len(probs), size=n, p=probs / probs.sum())
@@ -319,8 +246,9 @@ class _Engine:
     def _snapshot(self, ev: simpy.Event | None = None) -> None:
         assert self.trace is not None
         for name, svc in self.services.items():
-            if isinstance(svc, (BedPoolService, AcuteService)):
-                self.trace.setdefault(name, []).append(svc.occupied)
+            level = svc.occupied_now()
+            if level is not None:
+                self.trace.setdefault(name, []).append(level)
         if self.env.now + 24 <= self.clock.horizon_hours:
             self.env.timeout(24).callbacks.append(self._snapshot)
 
@@ -342,8 +270,8 @@ class _Engine:
         tally = Tally(self.clock, patients=next(self._ids) - 1, exited=self.exit.total)
         for name, svc in self.services.items():
             tally.kinds[name] = svc.kind
-            tally.services[name] = svc.finish(float(horizon))
-            tally.in_system_end += svc.holding
+            tally.services[name] = end = svc.finish(float(horizon))
+            tally.in_system_end += end.in_system_end
         for src in self.sources:
             tally.arrivals[src.name] = src.measured
         if self.scenario.costs is not None:
@@ -351,6 +279,26 @@ class _Engine:
         if self.trace is not None:
             tally.occupancy_trace = self.trace
         return tally
+
+
+def _senders(scenario: Scenario) -> dict[str, list[str]]:
+    """Every route that can reach each service (so an ED reports absent routes as 0)."""
+    from sim.scenario.checks import links_of, routes_of
+
+    senders: dict[str, set[str]] = {}
+    for path, split, _ in routes_of(scenario):
+        for target in split:
+            senders.setdefault(target, set()).add(path[1])
+    for path, target, _ in links_of(scenario):
+        senders.setdefault(target, set()).add(path[1])
+    for name, src in scenario.demand.items():
+        senders.setdefault(src.to, set()).add(name)
+    # a full pool sends patients on with the route they came by
+    for name, spec in scenario.services.items():
+        for target in spec.forwards():
+            if target in scenario.services:
+                senders.setdefault(target, set()).update(senders.get(name, ()))
+    return {name: sorted(routes) for name, routes in senders.items()}
 
 
 def run_replication(

@@ -13,16 +13,27 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import simpy
 
 from sim.engine.calendar import Clock
+from sim.engine.level import Level, advance_all
 from sim.engine.patient import Patient
+from sim.engine.service import BuildContext, Entry, Network, Service, ServiceTally
 from sim.engine.streams import Streams
 from sim.scenario.model import AcuteBeds, EmergencyDepartment
 
-__all__ = ["AcuteService", "EmergencyDepartmentService", "per_cohort"]
+__all__ = [
+    "AcuteService",
+    "AcuteTally",
+    "EDTally",
+    "EmergencyDepartmentService",
+    "acute_stays",
+    "per_cohort",
+]
 
 INF = float("inf")
 
@@ -36,7 +47,53 @@ def _uniforms(rng: Any, n: int) -> Any:
     return rng.random(n)
 
 
-class EmergencyDepartmentService:
+@dataclass
+class EDTally(ServiceTally):
+    """What an emergency department reports."""
+
+    attendances: int
+    attendances_by_route: dict[str, int]
+    """Attendances by the route they came by (every route that can reach it, 0 if none came)."""
+    admitted: int
+
+
+@dataclass
+class AcuteTally(ServiceTally):
+    """What acute beds report."""
+
+    admissions: int
+    short_stays: int
+    los_sum_hours: float
+    bed_hours: float
+    """Bed-hours in use in the measured period (delayed discharges included)."""
+    delayed_hours: float
+    """Bed-hours of patients ready to leave: arranging the discharge, or waiting for a
+    full step-down service."""
+    arranging_hours: float
+    """The part of ``delayed_hours`` spent arranging the discharge."""
+    boarded: int
+    """Admissions who waited in the ED for a bed."""
+    boarding_hours: float
+    discharged: dict[str, int]
+    """Discharges, by pathway."""
+    beds: int | None
+
+
+def acute_stays(
+    spec: AcuteBeds, cohorts: list[str], shares: np.ndarray, rng: np.random.Generator, n: int
+) -> np.ndarray:
+    """Lengths of stay (days) of ``n`` admissions, drawn from ``rng`` alone (so that a
+    starting occupancy does not shift the acute service's own streams)."""
+    p_short = np.array(per_cohort(spec.short_stay_probability, cohorts))[
+        rng.choice(len(shares), size=n, p=shares)
+    ]
+    short = rng.random(n) < p_short
+    return np.where(short, spec.short_stay_days.sample(rng, n), spec.los_days.sample(rng, n))
+
+
+class EmergencyDepartmentService(Service):
+    """The emergency department: attendances by route, and the decision to admit."""
+
     kind = "ed"
 
     def __init__(
@@ -58,16 +115,25 @@ class EmergencyDepartmentService:
         by_source = {r: per_cohort(p, cohorts) for r, p in spec.admission_by_source.items()}
         self._by_source = [by_source.get(name) for name in (sources or [])]
         self.admit_name = spec.admit_to
+        self.by_route: dict[str, int] = {}
         self._admit: Callable[[Patient], None] | None = None
         self._home: Callable[[Patient], None] | None = None
         self.reset(0.0)
 
-    def wire(self, resolve: Callable[[str, str], Callable[[Patient], None]]) -> None:
-        self._admit = resolve(self.admit_name, self.kind)
-        self._home = resolve("home", self.kind)
+    @classmethod
+    def build(cls, name: str, spec: EmergencyDepartment, context: BuildContext) -> Service:
+        ed = cls(
+            context.env, name, spec, context.streams, context.cohorts, context.log, context.sources
+        )
+        ed.expect_routes(sorted(context.senders.get(name, ())))
+        return ed
 
-    def start(self) -> None:
-        """Nothing to schedule."""
+    def wire(self, network: Network) -> None:
+        self._admit = network.entry_point(self.admit_name, self.kind)
+        self._home = network.entry_point("home", self.kind)
+
+    def entry(self) -> Entry:
+        return self.attend
 
     def expect_routes(self, routes: list[str]) -> None:
         """Routes that can send patients here: reported as 0 when none came."""
@@ -76,18 +142,17 @@ class EmergencyDepartmentService:
 
     def reset(self, now: float) -> None:
         self.attendances = 0
-        self.by_route: dict[str, int] = dict.fromkeys(getattr(self, "_routes", ()), 0)
+        self.by_route = dict.fromkeys(getattr(self, "_routes", ()), 0)
         self.admitted = 0
 
-    holding = 0
-
-    def finish(self, now: float) -> dict[str, Any]:
-        return {
-            "attendances": self.attendances,
-            "attendances_by_route": dict(self.by_route),
-            "admitted": self.admitted,
-            "in_system_end": 0,
-        }
+    def finish(self, now: float) -> EDTally:
+        return EDTally(
+            in_system_start=0,
+            in_system_end=0,
+            attendances=self.attendances,
+            attendances_by_route=dict(self.by_route),
+            admitted=self.admitted,
+        )
 
     def attend(self, patient: Patient) -> None:
         """An ED attendance: admitted or sent home."""
@@ -110,7 +175,9 @@ class EmergencyDepartmentService:
             self._home(patient)  # type: ignore[misc]
 
 
-class AcuteService:
+class AcuteService(Service):
+    """Acute beds: short stays, discharge pathways, delayed discharges and ED boarding."""
+
     kind = "acute"
 
     def __init__(
@@ -151,30 +218,55 @@ class AcuteService:
             for dest in self.dest_names
         ]
         self._targets: list[Callable[[Patient], bool]] = []
-        self.occupied = 0
-        self.delayed = 0
-        self.arranging = 0
+        self.spec = spec
+        self.cohorts = cohorts
+        self._occupancy = Level()
+        self._delayed = Level()
+        self._arranging_level = Level()
+        self._levels = (self._occupancy, self._delayed, self._arranging_level)
         self.boarding: deque[tuple[float, Patient, float, int]] = deque()
         self.reset(0.0)
 
-    def wire(self, resolve_discharge: Callable[[str], Callable[[Patient], bool]]) -> None:
-        """``resolve_discharge(name)`` gives a callable that returns True if the patient left now."""
-        self._targets = [resolve_discharge(n) for n in self.dest_names]
+    @classmethod
+    def build(cls, name: str, spec: AcuteBeds, context: BuildContext) -> Service:
+        return cls(
+            context.env,
+            name,
+            spec,
+            context.streams,
+            context.clock,
+            context.cohorts,
+            context.log,
+            context.sources,
+        )
 
-    def start(self) -> None:
-        """Nothing to schedule."""
+    def wire(self, network: Network) -> None:
+        """Each pathway's target: a callable that returns True if the patient left now."""
+        self._targets = [network.discharge_point(n, self) for n in self.dest_names]
+
+    def entry(self) -> Entry:
+        return self.admit
+
+    @property
+    def occupied(self) -> int:
+        """Beds in use now."""
+        return self._occupancy.level
+
+    def occupied_now(self) -> int:
+        return self._occupancy.level
+
+    def initial_stays(self, rng: np.random.Generator, n: int, shares: np.ndarray) -> np.ndarray:
+        return acute_stays(self.spec, self.cohorts, shares, rng, n)
 
     def reset(self, now: float) -> None:
-        self.t_mark = now
+        for level in self._levels:
+            level.reset(now)
         self.admissions = 0
         self.short_stays = 0
         self.los_sum = 0.0
         self.boarded = 0
         self.boarding_sum = 0.0
         self.discharged = [0] * len(getattr(self, "dest_names", ()))
-        self.bed_area = 0.0
-        self.delayed_area = 0.0
-        self.arranging_area = 0.0
         self.in_system_start = self.holding
 
     @property
@@ -182,29 +274,24 @@ class AcuteService:
         return self.occupied + len(self.boarding)
 
     def _advance(self, now: float) -> None:
-        dt = now - self.t_mark
-        if dt > 0.0:
-            self.bed_area += self.occupied * dt
-            self.delayed_area += self.delayed * dt
-            self.arranging_area += self.arranging * dt
-            self.t_mark = now
+        advance_all(self._levels, now)
 
-    def finish(self, now: float) -> dict[str, Any]:
+    def finish(self, now: float) -> AcuteTally:
         self._advance(now)
-        return {
-            "admissions": self.admissions,
-            "short_stays": self.short_stays,
-            "los_sum_hours": self.los_sum,
-            "bed_hours": self.bed_area,
-            "delayed_hours": self.delayed_area,
-            "arranging_hours": self.arranging_area,
-            "boarded": self.boarded,
-            "boarding_hours": self.boarding_sum,
-            "discharged": dict(zip(self.dest_names, self.discharged)),
-            "beds": self.capacity,
-            "in_system_start": self.in_system_start,
-            "in_system_end": self.holding,
-        }
+        return AcuteTally(
+            in_system_start=self.in_system_start,
+            in_system_end=self.holding,
+            admissions=self.admissions,
+            short_stays=self.short_stays,
+            los_sum_hours=self.los_sum,
+            bed_hours=self._occupancy.area,
+            delayed_hours=self._delayed.area,
+            arranging_hours=self._arranging_level.area,
+            boarded=self.boarded,
+            boarding_hours=self.boarding_sum,
+            discharged=dict(zip(self.dest_names, self.discharged)),
+            beds=self.capacity,
+        )
 
     # -- flow --------------------------------------------------------------------
     def draw_stay(self, patient: Patient) -> float:
@@ -245,13 +332,13 @@ class AcuteService:
 
     def _occupy(self, entry: tuple[float, Patient, float, int], now: float) -> None:
         self._advance(now)
-        self.occupied += 1
+        self._occupancy.level += 1
         if now > entry[0]:
             self.boarded += 1
             self.boarding_sum += now - entry[0]
         self.env.timeout(entry[2], entry).callbacks.append(self._ready)
 
-    def _ready(self, ev: simpy.Event) -> None:
+    def _ready(self, ev: Any) -> None:
         entry = ev.value
         now = self.env.now
         dest = entry[3]
@@ -264,18 +351,18 @@ class AcuteService:
                         now, entry[1].id, self.name, "arranging_discharge", self.dest_names[dest]
                     )
                 self._advance(now)
-                self.delayed += 1
-                self.arranging += 1
+                self._delayed.level += 1
+                self._arranging_level.level += 1
                 self.env.timeout(delay, entry).callbacks.append(self._arranged)
                 return
         self._leave(entry[1], dest, now)
 
-    def _arranged(self, ev: simpy.Event) -> None:
+    def _arranged(self, ev: Any) -> None:
         """The discharge is arranged: the patient leaves, or waits for a full step-down service."""
         now = self.env.now
         self._advance(now)
-        self.delayed -= 1
-        self.arranging -= 1
+        self._delayed.level -= 1
+        self._arranging_level.level -= 1
         entry = ev.value
         self._leave(entry[1], entry[3], now)
 
@@ -291,17 +378,17 @@ class AcuteService:
     def start_delay(self) -> None:
         """A patient ready to leave waits in the bed for a step-down service."""
         self._advance(self.env.now)
-        self.delayed += 1
+        self._delayed.level += 1
 
     def end_delay(self) -> None:
         """The step-down service took the waiting patient: the bed frees."""
         now = self.env.now
         self._advance(now)
-        self.delayed -= 1
+        self._delayed.level -= 1
         self._release(now)
 
     def _release(self, now: float) -> None:
         self._advance(now)
-        self.occupied -= 1
+        self._occupancy.level -= 1
         if self.boarding and self.occupied < self.beds:
             self._occupy(self.boarding.popleft(), now)

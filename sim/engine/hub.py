@@ -10,17 +10,20 @@ bed, no free clinician), the crew conveys after all.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import simpy
 
 from sim.engine.calendar import Clock
 from sim.engine.patient import Patient
+from sim.engine.roster import StaffedTally
+from sim.engine.service import BuildContext, Network, Service
 from sim.engine.staffed import StaffedQueue
 from sim.engine.streams import Streams
 from sim.scenario.model import ClinicalHub
 
-__all__ = ["Crew", "Hub"]
+__all__ = ["Crew", "Hub", "HubTally"]
 
 
 class Crew(Protocol):
@@ -29,6 +32,24 @@ class Crew(Protocol):
     def diverted(self, patient: Patient) -> None: ...
 
     def convey(self, patient: Patient) -> None: ...
+
+
+@dataclass
+class HubTally(StaffedTally):
+    """What a clinical hub reports."""
+
+    calls: int
+    answered: int
+    """Calls answered within the crew's maximum wait."""
+    wait_sum: float
+    """Hours crews waited for an answer, summed over the answered calls."""
+    gave_up: int
+    """Calls not answered in time (the crew conveyed)."""
+    declined: int
+    no_capacity: int
+    """Accepted, but the chosen destination could not take the patient then."""
+    diverted: dict[str, int]
+    """Patients not conveyed, by destination."""
 
 
 class Hub(StaffedQueue):
@@ -55,13 +76,13 @@ class Hub(StaffedQueue):
         self._can_take: list[Callable[[], bool]] = []
         self.reset(0.0)
 
-    def wire(
-        self,
-        resolve: Callable[[str, str], Callable[[Patient], None]],
-        capacity: Callable[[str], Callable[[], bool]],
-    ) -> None:
-        self._targets = [resolve(n, self.kind) for n in self.dest_names]
-        self._can_take = [capacity(n) for n in self.dest_names]
+    @classmethod
+    def build(cls, name: str, spec: ClinicalHub, context: BuildContext) -> Service:
+        return cls(context.env, name, spec, context.streams, context.clock, context.log)
+
+    def wire(self, network: Network) -> None:
+        self._targets = [network.entry_point(n, self.kind) for n in self.dest_names]
+        self._can_take = [network.capacity_check(n) for n in self.dest_names]
 
     def reset(self, now: float) -> None:
         super().reset(now)
@@ -69,9 +90,9 @@ class Hub(StaffedQueue):
         self.declined = 0
         self.no_capacity = 0
 
-    def finish(self, now: float) -> dict[str, Any]:
-        tally = self.base_tally(now)
-        tally.update(
+    def finish(self, now: float) -> HubTally:
+        return HubTally(
+            **self.base_tally(now),
             calls=self.arrivals,
             answered=self.started_count,
             wait_sum=self.wait_sum,
@@ -80,7 +101,6 @@ class Hub(StaffedQueue):
             no_capacity=self.no_capacity,
             diverted=dict(zip(self.dest_names, self.diverted)),
         )
-        return tally
 
     def is_open(self) -> bool:
         """A clinician is on shift (crews do not phone a closed hub)."""

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import simpy
 
 from sim.engine.patient import Patient
+from sim.engine.service import BuildContext, Entry, Service, ServiceTally
 
-__all__ = ["Exit", "OutcomeCounter"]
+__all__ = ["Exit", "OutcomeCounter", "OutcomeTally"]
 
 
 class Exit:
@@ -25,11 +27,16 @@ class Exit:
         self.total += 1
 
 
-class OutcomeCounter:
+@dataclass
+class OutcomeTally(ServiceTally):
+    arrivals: int
+    """Patients who reached this outcome in the measured period."""
+
+
+class OutcomeCounter(Service):
     """A named outcome (a care home, a service not modelled in detail): counts arrivals."""
 
     kind = "outcome"
-    holding = 0
 
     def __init__(
         self, env: simpy.Environment, name: str, exit: Exit, log: Callable[..., None] | None = None
@@ -40,8 +47,12 @@ class OutcomeCounter:
         self._log = log
         self.arrivals = 0
 
-    def start(self) -> None:
-        """Nothing to schedule."""
+    @classmethod
+    def build(cls, name: str, spec: Any, context: BuildContext) -> OutcomeCounter:
+        return cls(context.env, name, context.exit, context.log)
+
+    def entry(self) -> Entry:
+        return self.accept
 
     def reset(self, now: float) -> None:
         self.arrivals = 0
@@ -52,5 +63,5 @@ class OutcomeCounter:
         if self._log is not None:
             self._log(self.env.now, patient.id, self.name, "arrived", "")
 
-    def finish(self, now: float) -> dict[str, Any]:
-        return {"arrivals": self.arrivals, "in_system_end": 0}
+    def finish(self, now: float) -> OutcomeTally:
+        return OutcomeTally(in_system_start=0, in_system_end=0, arrivals=self.arrivals)

@@ -23,8 +23,10 @@ import simpy
 from simpy.events import Timeout
 
 from sim.engine.calendar import Clock
+from sim.engine.level import Level
 from sim.engine.patient import Patient
-from sim.engine.roster import roster_changes, staffed_hours, week_roster
+from sim.engine.roster import Roster
+from sim.engine.service import Service
 from sim.scenario.model import Staffed
 
 __all__ = ["StaffedQueue"]
@@ -33,7 +35,7 @@ _EPS = 1e-9
 INF = float("inf")
 
 
-class StaffedQueue:
+class StaffedQueue(Service):
     """Queue, roster, patience and busy-time accounting; subclasses say what happens."""
 
     def __init__(
@@ -50,8 +52,10 @@ class StaffedQueue:
         self.clock = clock
         self._log = log
         self.patience = patience_hours
-        self.week = week_roster(spec)
-        self.on_shift, self._changes = roster_changes(self.week, clock)
+        self.roster = Roster(spec, clock)
+        self.on_shift, self._changes = self.roster.on_shift_at_start, self.roster.changes
+        self._busy = Level()
+        self._overtime = Level()
         self._next_change = 0
         self.busy = 0
         self.queue: deque[tuple[Any, ...]] = deque()
@@ -76,33 +80,35 @@ class StaffedQueue:
     # -- measurement -----------------------------------------------------------
     def reset(self, now: float) -> None:
         """Start measuring: zero the counters (called at the end of the warm-up)."""
-        self.t_mark = now
         self.arrivals = 0
         self.started_count = 0
         self.within_target = 0
         self.wait_sum = 0.0
         self.reneged = 0
-        self.busy_area = 0.0
-        self.overtime_area = 0.0
+        self._busy.reset(now)
+        self._overtime.reset(now)
         self.in_system_start = len(self.queue) + self.busy
 
     def _advance(self, now: float) -> None:
-        dt = now - self.t_mark
-        if dt > 0.0:
-            busy = self.busy
-            self.busy_area += busy * dt
-            if busy > self.on_shift:
-                self.overtime_area += (busy - self.on_shift) * dt
-            self.t_mark = now
+        """Bring the busy and overtime clinician-hours up to ``now``."""
+        self._busy.advance(now)
+        self._overtime.advance(now)
+
+    def _levels(self) -> None:
+        """Busy and on duty have changed: the levels to measure from here."""
+        busy = self.busy
+        self._busy.level = busy
+        self._overtime.level = busy - self.on_shift if busy > self.on_shift else 0
 
     def base_tally(self, now: float) -> dict[str, Any]:
+        """The fields of :class:`~sim.engine.roster.StaffedTally`, for a subclass's tally."""
         self._advance(now)
-        start = now - self.clock.measured_hours
         return {
-            "busy_hours": self.busy_area,
-            "overtime_hours": self.overtime_area,
-            "staffed_hours": staffed_hours(self.week, self.clock, start, now),
+            "busy_hours": self._busy.area,
+            "overtime_hours": self._overtime.area,
+            "staffed_hours": self.roster.measured_staffed_hours(now),
             "in_system_start": self.in_system_start,
+            "in_system_end": self.holding,
             "waiting_end": len(self.queue),
             "busy_end": self.busy,
         }
@@ -135,6 +141,7 @@ class StaffedQueue:
     def _start(self, entry: tuple[Any, ...], now: float) -> None:
         self._advance(now)
         self.busy += 1
+        self._levels()
         wait = now - entry[1]
         self.started_count += 1
         self.wait_sum += wait
@@ -144,10 +151,11 @@ class StaffedQueue:
             self._log(now, entry[2].id, self.name, self.start_event, f"{wait:.6f}")
         Timeout(self.env, entry[3], entry).callbacks.append(self._end_cb)
 
-    def _end(self, ev: simpy.Event) -> None:
+    def _end(self, ev: Any) -> None:
         now = self.env.now
         self._advance(now)
         self.busy -= 1
+        self._levels()
         self.finished(ev.value, now)
         if self.queue:
             # a shift change at this same instant applies before anyone new starts
@@ -168,7 +176,7 @@ class StaffedQueue:
         self._watch_armed = True
         self.env.timeout(max(delay, 0.0)).callbacks.append(self._watch)
 
-    def _watch(self, ev: simpy.Event) -> None:
+    def _watch(self, ev: Any) -> None:
         self._watch_armed = False
         now = self.env.now
         queue = self.queue
@@ -184,9 +192,10 @@ class StaffedQueue:
         while self._next_change < len(changes) and changes[self._next_change][0] <= now + _EPS:
             self._advance(now)
             self.on_shift = changes[self._next_change][1]
+            self._levels()
             self._next_change += 1
 
-    def _roster_change(self, ev: simpy.Event) -> None:
+    def _roster_change(self, ev: Any) -> None:
         now = self.env.now
         index = ev.value or 0
         self._apply_roster(now)

@@ -379,7 +379,9 @@ def calibrated_toml(result: CalibrationResult, out_file: Path) -> str:
         "",
     ]
     tables: dict[str, list[str]] = {}
-    from sim.scenario.loader import REPLACED_WHOLE
+    from sim.scenario.loader import replaced_whole
+
+    replaced = replaced_whole()
 
     resolved = load_scenario(
         cal.scenario,
@@ -394,7 +396,7 @@ def calibrated_toml(result: CalibrationResult, out_file: Path) -> str:
         parts = key.split(".")
         # a split or distribution is replaced whole by an extending file: write all of it
         for k in range(len(parts) - 1, 0, -1):
-            if parts[k - 1] in REPLACED_WHOLE or parts[k - 1] in ("visit_minutes", "los_days"):
+            if parts[k - 1] in replaced or parts[k - 1] in ("visit_minutes", "los_days"):
                 whole = ".".join(parts[:k])
                 if whole not in written:
                     written.add(whole)

@@ -19,26 +19,32 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim import registry
 from sim.scenario.checks import check_scenario
 from sim.scenario.errors import Problem, ScenarioError, describe_value
 from sim.scenario.messages import problems_from_validation
-from sim.scenario.model import Scenario
+from sim.scenario.model import Scenario, validate_scenario
 
-__all__ = ["load_scenario", "parse_override", "read_scenario_data", "scenario_from_dict"]
+__all__ = [
+    "load_scenario",
+    "parse_override",
+    "read_scenario_data",
+    "replaced_whole",
+    "scenario_from_dict",
+]
 
-REPLACED_WHOLE = {
-    "cohorts",
-    "rate_per_1000",
-    "escalation",
-    "after_visit",
-    "destinations",
-    "on_scene",
-    "at_end",
-    "discharge",
-    "admission_probability",
-    "short_stay_probability",
-}
-"""Tables that an overriding file replaces whole instead of merging into."""
+REPLACED_WHOLE_TOP = frozenset({"cohorts", "rate_per_1000"})
+"""Tables outside the services that an overriding file replaces whole (shares, rates by cohort)."""
+
+
+def replaced_whole() -> frozenset[str]:
+    """Tables that an overriding file replaces whole instead of merging into: the
+    population's and demand's, and each registered kind's (its splits)."""
+    out = set(REPLACED_WHOLE_TOP)
+    for kind in registry.kinds():
+        out |= kind.model.replaced_whole
+    return frozenset(out)
+
 
 Provenance = dict[tuple[str, ...], str]
 
@@ -106,10 +112,11 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
 
 
 def _leaves(data: dict[str, Any], prefix: tuple[str, ...], source: str, out: Provenance) -> None:
+    whole = replaced_whole()
     for key, value in data.items():
         path = prefix + (key,)
         out[path] = source
-        if isinstance(value, dict) and "dist" not in value and key not in REPLACED_WHOLE:
+        if isinstance(value, dict) and "dist" not in value and key not in whole:
             _leaves(value, path, source, out)
 
 
@@ -121,6 +128,7 @@ def _merge(
     prov: Provenance,
 ) -> None:
     """Merge ``top`` into ``base`` in place, recording where each key came from."""
+    whole = replaced_whole()
     for key, value in top.items():
         path = prefix + (key,)
         old = base.get(key)
@@ -128,11 +136,11 @@ def _merge(
             isinstance(value, dict)
             and isinstance(old, dict)
             and "dist" not in value
-            and key not in REPLACED_WHOLE
+            and key not in whole
         )
         if mergeable:
             prov[path] = source
-            _merge(old, value, path, source, prov)
+            _merge(old, value, path, source, prov)  # type: ignore[arg-type]  # a dict: mergeable
         else:
             for stale in [p for p in prov if p[: len(path)] == path]:
                 del prov[stale]
@@ -231,7 +239,7 @@ def _apply_override(data: dict[str, Any], prov: Provenance, text: str) -> None:
                     )
                 ]
             )
-        if "dist" in nxt or key in REPLACED_WHOLE:
+        if "dist" in nxt or key in replaced_whole():
             # A distribution or split is checked as a whole (it must sum to 1, or its keys
             # must suit its dist): once the override has changed part of it, it is the
             # override's, so a problem with the whole table names --set.
@@ -252,7 +260,7 @@ def scenario_from_dict(
     """Validate raw scenario data (as read from TOML) into a frozen Scenario."""
     prov = provenance or {}
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = validate_scenario(data)
     except ValidationError as exc:
         raise ScenarioError(problems_from_validation(exc, data, prov, source)) from None
     problems = check_scenario(scenario, data, prov, source)

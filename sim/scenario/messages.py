@@ -250,9 +250,9 @@ _ROOT: list[type[BaseModel]] = []
 def _root_model() -> type[BaseModel]:
     if _ROOT:
         return _ROOT[-1]
-    from sim.scenario.model import Scenario
+    from sim.scenario.model import scenario_model
 
-    return Scenario
+    return scenario_model()
 
 
 def _problems(
@@ -270,7 +270,9 @@ def _problems(
             continue
         value = err.get("input")
         parent = _value_at(data, loc[:-1]) if loc else data
-        message, extra = _message(err, value, parent, tuple(k.split("[")[0] for k in keys), data)
+        message, extra = _message(
+            dict(err), value, parent, tuple(k.split("[")[0] for k in keys), data
+        )
         keys = keys + ((extra,) if extra else ())
         path = ".".join(keys)
         source = source_of(tuple(k.split("[")[0] for k in keys), provenance, default_source)

@@ -23,8 +23,8 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from sim.scenario.loader import REPLACED_WHOLE
-from sim.scenario.model import HOME, Scenario, Split
+from sim.scenario.loader import replaced_whole
+from sim.scenario.model import HOME, Split, scenario_model
 
 __all__ = ["SPLIT_MARK", "reference_schema", "render_reference"]
 
@@ -54,7 +54,7 @@ class _ReferenceSchema(GenerateJsonSchema):
     def get_default_value(self, schema: core_schema.WithDefaultSchema) -> Any:
         factory = schema.get("default_factory")
         if factory is not None and not schema.get("default_factory_takes_data"):
-            return factory()
+            return factory()  # type: ignore[call-arg]  # takes no data, as checked
         return super().get_default_value(schema)
 
     def function_after_schema(
@@ -68,7 +68,7 @@ class _ReferenceSchema(GenerateJsonSchema):
 
 def reference_schema() -> dict[str, Any]:
     """The JSON schema of scenario files, with factory defaults and splits marked."""
-    return Scenario.model_json_schema(by_alias=True, schema_generator=_ReferenceSchema)
+    return scenario_model().model_json_schema(by_alias=True, schema_generator=_ReferenceSchema)
 
 
 # --------------------------------------------------------------------------- walking
@@ -496,7 +496,7 @@ def render_reference() -> str:
     """The Markdown of ``docs/reference/scenario.md``."""
     walker = _Walker(reference_schema())
     r = _Renderer(walker)
-    replaced = ", ".join(f"`{k}`" for k in sorted(REPLACED_WHOLE))
+    replaced = ", ".join(f"`{k}`" for k in sorted(replaced_whole()))
     lines = [_INTRO.replace("@HOME@", HOME).replace("@REPLACED@", replaced)]
     lines += r.contents()
     for item in walker.order:

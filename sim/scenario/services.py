@@ -9,19 +9,27 @@
 - ``acute``: acute beds, with short stays counted apart and discharge pathways.
 - ``outcome``: a counted way out with no capacity.
 
-Routes are splits naming other services (or ``home``): the network is data.
+Routes are splits naming other services (or ``home``): the network is data. Each
+kind's model says, through the methods of :class:`ServiceSpec`, which of its keys
+route patients where and what else it must satisfy; :mod:`sim.scenario.checks` applies
+those rules to every kind alike. Kinds are registered in :mod:`sim.kinds`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
 from sim.scenario.distributions import Distribution, Fixed, Uniform
 from sim.scenario.types import HOME, ByCohort, Frozen, Split, parse_days, parse_hours
 
+if TYPE_CHECKING:
+    from sim.scenario.checks import Checker
+
 __all__ = [
+    "ANY_ROUTABLE",
+    "HUB_DESTINATIONS",
     "ON_SCENE_OUTCOMES",
     "AcuteBeds",
     "Ambulance",
@@ -31,15 +39,73 @@ __all__ = [
     "EmergencyDepartment",
     "IntermediateCare",
     "Outcome",
-    "Service",
+    "ServiceSpec",
     "Staffed",
     "VirtualWard",
 ]
 
 ON_SCENE_OUTCOMES = ("treated", "call_before_convey", "convey")
 
+ANY_ROUTABLE: tuple[str, ...] = ()
+"""In a routing rule: any kind whose model ``takes_patients``."""
+HUB_DESTINATIONS: tuple[str, ...] = ("*hub",)
+"""In a routing rule: any kind whose model is a ``hub_destination``."""
 
-class Staffed(Frozen):
+Route = tuple[str, dict[str, float], tuple[str, ...]]
+"""A split of a service's table: (key, destination → share, kinds allowed)."""
+Link = tuple[str, str, tuple[str, ...]]
+"""A single-target key of a service's table: (key, target, kinds allowed)."""
+
+
+class ServiceSpec(Frozen):
+    """What every kind of service in a scenario file has: a ``kind``, and routing rules.
+
+    A kind's model subclasses this, narrows ``kind`` to its own ``Literal`` and
+    overrides the methods that apply to it. The rules are read by
+    :mod:`sim.scenario.checks` (is every route to a service of a kind that can take the
+    patient; is there a way out) and by the engine (which routes reach each service).
+    """
+
+    kind: str
+
+    takes_patients: ClassVar[bool] = True
+    """Whether routes may send patients here."""
+    hub_destination: ClassVar[bool] = False
+    """Whether a clinical hub may divert patients here."""
+    ends_journeys: ClassVar[bool] = False
+    """A patient sent here has a way out (a counted outcome; a hub hands the patient back
+    to the crew)."""
+    holds_until_taken: ClassVar[bool] = False
+    """A patient it sends on stays with it until the next service takes them (an acute
+    bed's step-down), so a full target needs no ``when_full`` for its patients."""
+    replaced_whole: ClassVar[frozenset[str]] = frozenset()
+    """Keys of this kind's table that a file which ``extends`` another replaces whole."""
+
+    def routes(self) -> list[Route]:
+        """Every split that sends patients on: (key, split, kinds allowed)."""
+        return []
+
+    def links(self) -> list[Link]:
+        """Every single-target reference: (key, target, kinds allowed)."""
+        return []
+
+    def forwards(self) -> list[str]:
+        """Targets that receive this service's patients under the route they came by
+        (a full pool sends them on as they were sent to it)."""
+        return []
+
+    def sends_home(self) -> bool:
+        """Whether some patients leave from here for home without a route saying so."""
+        return False
+
+    def check(self, path: tuple[str, ...], checker: Checker) -> None:
+        """The kind's own rules beyond its schema (reported through ``checker``)."""
+
+    def check_network(self, path: tuple[str, ...], checker: Checker) -> None:
+        """Rules that need the whole network (run once routes are known to be sound)."""
+
+
+class Staffed(ServiceSpec):
     """Clinicians on duty by hour of the week: ``staff`` in ``open_hours`` on ``open_days``,
     or a 168-value ``roster``. A visit or call in progress at the end of a shift finishes
     (overtime); none starts off shift."""
@@ -68,6 +134,14 @@ class Staffed(Frozen):
         parse_days(v)
         return v
 
+    def check(self, path: tuple[str, ...], checker: Checker) -> None:
+        if self.staff is not None and self.roster is not None:
+            checker.add(path + ("roster",), "give staff or roster, not both")
+        if self.staff is None and self.roster is None:
+            checker.add(
+                path + ("staff",), "is required (clinicians on duty), unless a roster is given"
+            )
+
 
 class CommunityResponse(Staffed):
     """A team that visits patients at home: urgent community response, same-day home visiting.
@@ -94,6 +168,20 @@ class CommunityResponse(Staffed):
         default_factory=lambda: {HOME: 1.0}, description="where patients go after the visit"
     )
 
+    hub_destination: ClassVar[bool] = True
+    replaced_whole: ClassVar[frozenset[str]] = frozenset({"escalation", "after_visit"})
+
+    def routes(self) -> list[Route]:
+        out: list[Route] = [("after_visit", self.after_visit, ANY_ROUTABLE)]
+        if self.escalation is not None:
+            out.append(("escalation", self.escalation, ANY_ROUTABLE))
+        return out
+
+    def check(self, path: tuple[str, ...], checker: Checker) -> None:
+        super().check(path, checker)
+        if self.patience_hours is not None and self.escalation is None:
+            checker.add(path + ("escalation",), "is required when patience_hours is set")
+
 
 class ClinicalHub(Staffed):
     """Call before convey: a clinical hub (single point of access) that crews phone.
@@ -119,8 +207,15 @@ class ClinicalHub(Staffed):
         description="where accepted patients go: community teams, virtual wards, intermediate care, or home (advice)",
     )
 
+    takes_patients: ClassVar[bool] = False
+    ends_journeys: ClassVar[bool] = True
+    replaced_whole: ClassVar[frozenset[str]] = frozenset({"destinations"})
 
-class Ambulance(Frozen):
+    def routes(self) -> list[Route]:
+        return [("destinations", self.destinations, HUB_DESTINATIONS)]
+
+
+class Ambulance(ServiceSpec):
     """999 calls: a response, an assessment on scene, then treated on scene, call before
     convey (through ``hub``) or conveyed to ``convey_to``. Vehicles are unlimited unless
     ``fleet`` is given; with a fleet, calls wait for a free vehicle, first come first served."""
@@ -148,8 +243,40 @@ class Ambulance(Frozen):
     hub: str | None = Field(None, description="the hub crews phone for call before convey")
     convey_to: str = Field("ed", description="the emergency department conveyed patients go to")
 
+    replaced_whole: ClassVar[frozenset[str]] = frozenset({"on_scene"})
 
-class _BedPoolFields(Frozen):
+    def links(self) -> list[Link]:
+        out: list[Link] = [("convey_to", self.convey_to, ("ed", "outcome"))]
+        if self.hub is not None:
+            out.append(("hub", self.hub, ("hub",)))
+        return out
+
+    def sends_home(self) -> bool:
+        return self.on_scene.get("treated", 0) > 0
+
+    def check(self, path: tuple[str, ...], checker: Checker) -> None:
+        choices = ", ".join(ON_SCENE_OUTCOMES)
+        for key in self.on_scene:
+            if key not in ON_SCENE_OUTCOMES:
+                tail = checker.hint(key, list(ON_SCENE_OUTCOMES))
+                checker.add(
+                    path + ("on_scene", key),
+                    f"unknown on-scene outcome {key!r}; choose from {choices}{tail}",
+                )
+        checker.cohorts(path + ("on_scene_by_cohort",), self.on_scene_by_cohort, complete=False)
+        for cohort, split in self.on_scene_by_cohort.items():
+            for key in split:
+                if key not in ON_SCENE_OUTCOMES:
+                    checker.add(
+                        path + ("on_scene_by_cohort", cohort, key),
+                        f"unknown on-scene outcome {key!r}; choose from {choices}",
+                    )
+        splits = [self.on_scene, *self.on_scene_by_cohort.values()]
+        if any(s.get("call_before_convey", 0) > 0 for s in splits) and self.hub is None:
+            checker.add(path + ("hub",), "is required when on_scene has call_before_convey")
+
+
+class _BedPoolFields(ServiceSpec):
     beds: int | None = Field(None, ge=0, description="beds or caseload slots (none: unlimited)")
     los_days: Distribution = Field(description="length of stay, in days")
     when_full: str | None = Field(
@@ -162,6 +289,32 @@ class _BedPoolFields(Frozen):
     initial_occupancy: int = Field(
         0, ge=0, description="patients already in at the start of the run"
     )
+
+    hub_destination: ClassVar[bool] = True
+    replaced_whole: ClassVar[frozenset[str]] = frozenset({"at_end"})
+
+    def routes(self) -> list[Route]:
+        return [("at_end", self.at_end, ANY_ROUTABLE)]
+
+    def links(self) -> list[Link]:
+        return [] if self.when_full is None else [("when_full", self.when_full, ANY_ROUTABLE)]
+
+    def forwards(self) -> list[str]:
+        return [] if self.when_full is None else [self.when_full]
+
+    def check(self, path: tuple[str, ...], checker: Checker) -> None:
+        checker.initial_occupancy(path, self.beds, self.initial_occupancy)
+
+    def check_network(self, path: tuple[str, ...], checker: Checker) -> None:
+        if self.beds is None or self.when_full is not None:
+            return
+        senders = checker.step_up_senders(path[-1])
+        if senders:
+            checker.add(
+                path + ("when_full",),
+                f"is required: {', '.join(senders)} step(s) patients up into it and it has "
+                f"{self.beds} beds",
+            )
 
 
 class VirtualWard(_BedPoolFields):
@@ -184,7 +337,7 @@ class IntermediateCare(_BedPoolFields):
 BedPool = VirtualWard | IntermediateCare
 
 
-class EmergencyDepartment(Frozen):
+class EmergencyDepartment(ServiceSpec):
     """The emergency department: attendances by route, and the decision to admit."""
 
     kind: Literal["ed"]
@@ -202,8 +355,25 @@ class EmergencyDepartment(Frozen):
     )
     admit_to: str = Field("acute", description="the acute beds admitted patients go to")
 
+    replaced_whole: ClassVar[frozenset[str]] = frozenset({"admission_probability"})
 
-class AcuteBeds(Frozen):
+    def links(self) -> list[Link]:
+        return [("admit_to", self.admit_to, ("acute", "outcome"))]
+
+    def sends_home(self) -> bool:
+        return True  # those not admitted
+
+    def check(self, path: tuple[str, ...], checker: Checker) -> None:
+        if isinstance(self.admission_probability, dict):
+            checker.cohorts(path + ("admission_probability",), self.admission_probability, True)
+        for route, prob in self.admission_by_route.items():
+            checker.route_name(path + ("admission_by_route", route), route)
+            if isinstance(prob, dict):
+                checker.cohorts(path + ("admission_by_route", route), prob, complete=True)
+        checker.by_source(path + ("admission_by_source",), self.admission_by_source)
+
+
+class AcuteBeds(ServiceSpec):
     """Acute hospital beds. Admissions are short stays (0–1 day) with
     ``short_stay_probability``, otherwise stay ``los_days``; at discharge the patient
     goes by ``discharge`` (home, or step-down to intermediate care or a virtual ward,
@@ -244,24 +414,31 @@ class AcuteBeds(Frozen):
         0, ge=0, description="patients already in at the start of the run"
     )
 
+    holds_until_taken: ClassVar[bool] = True
+    replaced_whole: ClassVar[frozenset[str]] = frozenset({"discharge", "short_stay_probability"})
 
-class Outcome(Frozen):
+    def routes(self) -> list[Route]:
+        return [("discharge", self.discharge, ANY_ROUTABLE)]
+
+    def check(self, path: tuple[str, ...], checker: Checker) -> None:
+        if isinstance(self.short_stay_probability, dict):
+            checker.cohorts(path + ("short_stay_probability",), self.short_stay_probability, True)
+        for pathway in self.discharge_delay_days:
+            if pathway not in self.discharge:
+                checker.add(
+                    path + ("discharge_delay_days", pathway),
+                    checker.unknown(pathway, list(self.discharge), "discharge pathway"),
+                )
+        checker.by_source(path + ("short_stay_by_source",), self.short_stay_by_source)
+        checker.initial_occupancy(path, self.beds, self.initial_occupancy)
+
+
+class Outcome(ServiceSpec):
     """A way out of the modelled network that is counted but has no capacity (e.g. a
     care home, or a service not modelled in detail)."""
 
     kind: Literal["outcome"]
     description: str = Field("", description="what this outcome means")
 
-
-Service = Annotated[
-    CommunityResponse
-    | ClinicalHub
-    | Ambulance
-    | VirtualWard
-    | IntermediateCare
-    | EmergencyDepartment
-    | AcuteBeds
-    | Outcome,
-    Field(discriminator="kind"),
-]
-"""Any service, chosen by its ``kind``."""
+    hub_destination: ClassVar[bool] = True
+    ends_journeys: ClassVar[bool] = True

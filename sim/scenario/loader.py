@@ -11,9 +11,11 @@ routes) replace the base's table whole, so no stale key from the base survives.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,8 @@ from sim.scenario.messages import problems_from_validation
 from sim.scenario.model import Scenario, validate_scenario
 
 __all__ = [
+    "ScenarioSource",
+    "apply_override",
     "load_scenario",
     "parse_override",
     "read_scenario_data",
@@ -220,20 +224,33 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return keys, value
 
 
-def _apply_override(data: dict[str, Any], prov: Provenance, text: str) -> None:
-    keys, value = parse_override(text)
+def apply_override(
+    data: dict[str, Any],
+    prov: Provenance,
+    keys: Sequence[str],
+    value: Any,
+    label: str = "--set",
+    text: str | None = None,
+) -> None:
+    """Set ``keys`` (a key path) to ``value`` in raw scenario data, in place.
+
+    Tables on the way are made if missing; a split or distribution touched becomes the
+    override's as a whole. ``label`` is what problems with the key are said to come
+    from (``--set``, or an experiment file); ``text`` is the override as the user wrote it.
+    """
+    text = text if text is not None else f"{'.'.join(keys)}={value}"
     node = data
     for i, key in enumerate(keys[:-1]):
         here = tuple(keys[: i + 1])
         if key not in node:
             node[key] = {}
-            prov[here] = "--set"  # a table the override made: its problems are the override's
+            prov[here] = label  # a table the override made: its problems are the override's
         nxt = node[key]
         if not isinstance(nxt, dict):
             raise ScenarioError(
                 [
                     Problem(
-                        "--set",
+                        label,
                         ".".join(here),
                         f"is not a table, so {text!r} cannot set a key inside it",
                     )
@@ -242,16 +259,21 @@ def _apply_override(data: dict[str, Any], prov: Provenance, text: str) -> None:
         if "dist" in nxt or key in replaced_whole():
             # A distribution or split is checked as a whole (it must sum to 1, or its keys
             # must suit its dist): once the override has changed part of it, it is the
-            # override's, so a problem with the whole table names --set.
-            prov[here] = "--set"
+            # override's, so a problem with the whole table names the override.
+            prov[here] = label
         node = nxt
     path = tuple(keys)
     for stale in [p for p in prov if p[: len(path)] == path]:
         del prov[stale]
-    node[keys[-1]] = value
-    prov[path] = "--set"
+    node[keys[-1]] = copy.deepcopy(value)
+    prov[path] = label
     if isinstance(value, dict):
-        _leaves(value, path, "--set", prov)
+        _leaves(value, path, label, prov)
+
+
+def _apply_override(data: dict[str, Any], prov: Provenance, text: str) -> None:
+    keys, value = parse_override(text)
+    apply_override(data, prov, keys, value, "--set", text)
 
 
 def scenario_from_dict(
@@ -267,6 +289,30 @@ def scenario_from_dict(
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+class ScenarioSource:
+    """A scenario file read once: its merged data (``extends`` resolved) and provenance.
+
+    Sweeps, searches and calibration make a scenario per point from it with
+    :meth:`scenario`, applying ``{key path: value}`` to a copy of the data: no file is
+    read again and no value goes through text.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> None:
+        self.path = Path(path)
+        self.name = display_path(self.path)
+        self.data, self.provenance = read_scenario_data(path)
+        for text in overrides:
+            _apply_override(self.data, self.provenance, text)
+
+    def scenario(self, values: Mapping[str, Any] | None = None, label: str = "--set") -> Scenario:
+        """The scenario with ``values`` (key path → value) set; problems with those keys
+        are said to come from ``label``."""
+        data, prov = copy.deepcopy(self.data), dict(self.provenance)
+        for key, value in (values or {}).items():
+            apply_override(data, prov, key.split("."), value, label)
+        return scenario_from_dict(data, self.name, prov)
 
 
 def load_scenario(path: str | os.PathLike[str], overrides: list[str] | None = None) -> Scenario:

@@ -428,6 +428,3 @@ def calibrated_toml(result: CalibrationResult, out_file: Path) -> str:
         lines.append("")
     return "\n".join(lines)
 
-
-def fit_table(result: CalibrationResult) -> list[list[Any]]:
-    return [[t.metric, t.value, m, lo, hi] for t, m, lo, hi in result.fit]

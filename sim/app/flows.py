@@ -1,0 +1,137 @@
+"""Where patients went: flows between services, from the route metrics of a run.
+
+Each route a scenario describes has a metric counting the patients who took it
+(``<svc>.after_visit.<dest>``, ``<svc>.escalated.<dest>``, ``ambulance.conveyances``,
+``<pool>.at_end.<dest>``, ``ed.admitted``, ``acute.discharged.<dest>``, ...). Their means
+over the replications are the widths of a Sankey diagram's links. A route back to a
+service met earlier on the way (a step-down to the virtual ward after an admission
+that came from it) is drawn to a second node for that service, ``virtual_ward
+(again)``, because a Sankey diagram cannot draw a loop.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sim.scenario import Scenario
+from sim.scenario.model import HOME
+from sim.scenario.services import (
+    AcuteBeds,
+    Ambulance,
+    ClinicalHub,
+    CommunityResponse,
+    EmergencyDepartment,
+    IntermediateCare,
+    VirtualWard,
+)
+
+__all__ = ["Link", "route_links", "sankey_figure", "without_loops"]
+
+
+@dataclass(frozen=True)
+class Link:
+    """Patients a year going from one service (or demand source) to another."""
+
+    source: str
+    target: str
+    value: float
+    label: str
+
+
+def route_links(scenario: Scenario, means: dict[str, float]) -> list[Link]:
+    """Every route of ``scenario`` with a positive mean count a year in ``means``."""
+    links: list[Link] = []
+
+    def add(source: str, target: str, metric: str | float, label: str) -> None:
+        value = means.get(metric, math.nan) if isinstance(metric, str) else metric
+        if value is not None and math.isfinite(value) and value > 0:
+            links.append(Link(source, target, float(value), label))
+
+    for name, src in scenario.demand.items():
+        add(f"{name} (demand)", src.to, f"demand.{name}.arrivals", "new patients")
+    for name, spec in scenario.services.items():
+        if isinstance(spec, CommunityResponse):
+            for dest in spec.after_visit:
+                add(name, dest, f"{name}.after_visit.{dest}", "after the visit")
+            for dest in spec.escalation or {}:
+                add(name, dest, f"{name}.escalated.{dest}", "escalated: not reached in time")
+        elif isinstance(spec, ClinicalHub):
+            for dest in spec.destinations:
+                add(name, dest, f"{name}.diverted.{dest}", "not conveyed")
+        elif isinstance(spec, Ambulance):
+            add(name, HOME, f"{name}.treated_on_scene", "treated on scene")
+            if spec.hub:
+                add(name, spec.hub, f"{name}.not_conveyed_after_call", "call before convey")
+            add(name, spec.convey_to, f"{name}.conveyances", "conveyed")
+        elif isinstance(spec, (VirtualWard, IntermediateCare)):
+            for dest in spec.at_end:
+                add(name, dest, f"{name}.at_end.{dest}", "at the end of the stay")
+            add(name, spec.when_full or HOME, f"{name}.blocked", "full: sent on")
+        elif isinstance(spec, EmergencyDepartment):
+            attendances = means.get(f"{name}.attendances", math.nan)
+            admitted = means.get(f"{name}.admitted", math.nan)
+            add(name, spec.admit_to, admitted, "admitted")
+            add(name, HOME, attendances - admitted, "not admitted")
+        elif isinstance(spec, AcuteBeds):
+            for dest in spec.discharge:
+                add(name, dest, f"{name}.discharged.{dest}", "discharged")
+    return links
+
+
+def without_loops(links: list[Link]) -> list[Link]:
+    """The links with every route back to an earlier service sent to a copy of it."""
+    graph: dict[str, list[int]] = {}
+    for i, link in enumerate(links):
+        graph.setdefault(link.source, []).append(i)
+    targets = {link.target for link in links}
+    roots = [s for s in dict.fromkeys(link.source for link in links) if s not in targets]
+    redirected: dict[int, str] = {}
+    state: dict[str, int] = {}  # 1 on the path being walked, 2 finished
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        for i in graph.get(node, []):
+            target = links[i].target
+            if state.get(target) == 1:
+                redirected[i] = f"{target} (again)"
+            elif target not in state:
+                visit(target)
+        state[node] = 2
+
+    for root in roots + list(graph):
+        if root not in state:
+            visit(root)
+    return [
+        Link(link.source, redirected.get(i, link.target), link.value, link.label)
+        for i, link in enumerate(links)
+    ]
+
+
+def sankey_figure(links: list[Link], title: str) -> Any:
+    """A plotly Sankey diagram of ``links`` (patients a year)."""
+    import plotly.graph_objects as go
+
+    links = without_loops(links)
+    nodes = list(dict.fromkeys([x for link in links for x in (link.source, link.target)]))
+    index = {n: i for i, n in enumerate(nodes)}
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={"label": nodes, "pad": 18, "thickness": 16, "color": "#005EB8"},
+            link={
+                "source": [index[link.source] for link in links],
+                "target": [index[link.target] for link in links],
+                "value": [link.value for link in links],
+                "customdata": [link.label for link in links],
+                "hovertemplate": "%{source.label} → %{target.label}<br>%{customdata}: "
+                "%{value:,.0f} a year<extra></extra>",
+                "color": "rgba(0, 94, 184, 0.25)",
+            },
+            valueformat=",.0f",
+            valuesuffix=" a year",
+        )
+    )
+    fig.update_layout(title=title, height=max(360, 42 * len(nodes)), margin={"t": 50, "b": 10})
+    return fig

@@ -1,0 +1,230 @@
+"""The results of a Run on the Explore view, and its downloads."""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import streamlit as st
+
+from sim.app import downloads
+from sim.app.charts import occupancy_figure
+from sim.app.flows import route_links, sankey_figure
+from sim.app.runner import nhsim_version
+from sim.app.state import ExploreRun
+from sim.app.summary import (
+    avoided_rows,
+    cost_per_admission_avoided,
+    cost_rows,
+    fmt,
+    interval_text,
+    performance_rows,
+    saturation_notes,
+)
+
+__all__ = ["show"]
+
+_FIGURES: OrderedDict[str, dict[str, bytes]] = OrderedDict()
+
+
+def _figures(run: ExploreRun) -> dict[str, bytes]:
+    """PNG figures of a run, drawn once (when first asked for)."""
+    key = run.outcome.key
+    if key not in _FIGURES:
+        _FIGURES[key] = downloads.figure_pngs(run.comparison)
+        while len(_FIGURES) > 8:
+            _FIGURES.popitem(last=False)
+    return _FIGURES[key]
+
+
+def _avoided(run: ExploreRun) -> None:
+    comparison = run.comparison
+    st.subheader("What the change avoids a year")
+    note = " (from the cache: this exact run was done before)" if run.cached else ""
+    st.caption(
+        f"{comparison.scenario.scenario.name} against {comparison.counterfactual.scenario.name}: "
+        f"{run.replications} paired replications, seed {run.seed}. Avoided = unchanged − "
+        f"changed, a year; a negative number is an increase.{note}"
+    )
+    rows = avoided_rows(comparison)
+    if not rows:
+        st.info(
+            "This scenario has no ambulance, ED or acute beds, so there are no conveyances or "
+            "admissions to avoid. The tables below show what changed."
+        )
+        return
+    cols = st.columns(len(rows))
+    for col, row in zip(cols, rows):
+        with col:
+            st.metric(
+                row.label,
+                fmt(row.avoided.mean),
+                help=f"{row.metric}: {fmt(row.counterfactual)} a year unchanged, "
+                f"{fmt(row.scenario)} with the change.",
+            )
+            st.caption(interval_text(row.avoided))
+
+
+def _performance(run: ExploreRun) -> None:
+    rows = performance_rows(run.comparison)
+    if not rows:
+        return
+    st.subheader("Response within target")
+    cols = st.columns(min(len(rows), 4))
+    for i, row in enumerate(rows):
+        with cols[i % len(cols)]:
+            sc, diff = row.scenario, row.difference
+            value = "–" if math.isnan(sc.mean) else f"{100 * sc.mean:.1f}%"
+            delta = None if math.isnan(diff.mean) else f"{100 * diff.mean:+.1f} points"
+            st.metric(
+                f"{row.service}: reached within {row.target_hours:g} hours",
+                value,
+                delta,
+                help=f"{row.metric}, with the change; unchanged "
+                f"{'–' if math.isnan(row.counterfactual.mean) else f'{100 * row.counterfactual.mean:.1f}%'}.",
+            )
+            st.caption(f"change {interval_text(diff, percent=True)}")
+            if row.standard is not None:
+                st.caption(row.verdict())
+
+
+def _charts(run: ExploreRun) -> None:
+    comparison = run.comparison
+    scenario = comparison.scenario.scenario
+    fig = occupancy_figure(run.outcome.bands, scenario)
+    if fig is not None:
+        st.subheader("Beds in use over the year")
+        st.caption(
+            "Beds in use at each midnight: the median over replications with the changes, "
+            "10% to 90% of replications shaded, and the unchanged scenario's median dashed."
+        )
+        st.plotly_chart(fig, key=f"occupancy-{run.outcome.key}")
+    means = {m: iv.mean for m, iv in comparison.scenario.summary().items()}
+    links = route_links(scenario, means)
+    if links:
+        st.subheader("Where patients went")
+        st.caption("Patients a year with the changes (mean over replications), by route.")
+        st.plotly_chart(
+            sankey_figure(links, f"{scenario.name}: patients a year by route"),
+            key=f"sankey-{run.outcome.key}",
+        )
+
+
+def _costs(run: ExploreRun) -> None:
+    rows = cost_rows(run.comparison)
+    if not rows:
+        return
+    st.subheader("Costs avoided a year")
+    st.table(
+        {
+            "cost": [r.label for r in rows],
+            "avoided a year (£)": [fmt(r.avoided.mean) for r in rows],
+            "95% interval (£)": [
+                f"{fmt(r.avoided.ci_low)} to {fmt(r.avoided.ci_high)}" for r in rows
+            ],
+        }
+    )
+    per = cost_per_admission_avoided(run.comparison)
+    if per is None:
+        st.caption(
+            "Cost per admission avoided: not shown, because the admissions avoided are not "
+            "clearly above zero."
+        )
+    else:
+        word = "saves" if per < 0 else "costs"
+        st.metric("Cost per admission avoided", f"£{abs(per):,.0f}")
+        st.caption(f"Each admission avoided {word} this much in the costs counted.")
+
+
+def _warnings(run: ExploreRun) -> None:
+    for note in saturation_notes(run.comparison):
+        st.warning(note)
+
+
+def _all_metrics(run: ExploreRun) -> None:
+    with st.expander("Every metric"):
+        rows = run.comparison.rows()
+        st.dataframe(
+            {
+                "metric": [r.metric for r in rows],
+                "unchanged": [r.counterfactual_mean for r in rows],
+                "changed": [r.scenario_mean for r in rows],
+                "difference": [r.difference.mean for r in rows],
+                "95% CI low": [r.difference.ci_low for r in rows],
+                "95% CI high": [r.difference.ci_high for r in rows],
+            },
+            hide_index=True,
+        )
+
+
+def _downloads(run: ExploreRun) -> None:
+    st.subheader("Downloads")
+    comparison = run.comparison
+    name = comparison.scenario.scenario.name
+    cols = st.columns(3)
+    with cols[0]:
+        st.download_button(
+            "Download scenario (TOML)",
+            downloads.scenario_toml(
+                run.source, run.run_overrides + run.overrides, nhsim_version(), run.changes
+            ),
+            file_name=f"{name}.toml",
+            mime="application/toml",
+            on_click="ignore",
+            help="The scenario with your changes, as a file nhsim can run "
+            "(`nhsim run` or `nhsim compare`).",
+        )
+        st.download_button(
+            "Download results (CSV)",
+            downloads.results_csv(comparison),
+            file_name="comparison.csv",
+            mime="text/csv",
+            on_click="ignore",
+            help="comparison.csv, as `nhsim compare` writes it.",
+        )
+    with cols[1]:
+        st.download_button(
+            "Download avoided figure (PNG)",
+            lambda: _figures(run).get("avoided", b""),
+            file_name=f"{name}-avoided.png",
+            mime="image/png",
+            on_click="ignore",
+        )
+        st.download_button(
+            "Download occupancy figure (PNG)",
+            lambda: _figures(run).get("occupancy", b""),
+            file_name=f"{name}-occupancy.png",
+            mime="image/png",
+            on_click="ignore",
+        )
+    with cols[2]:
+        available = downloads.report_available()
+        st.download_button(
+            "Download report (HTML)",
+            (lambda: downloads.report(comparison, "html")) if available else b"",
+            file_name=f"{name}-report.html",
+            mime="text/html",
+            on_click="ignore",
+            disabled=not available,
+        )
+        st.download_button(
+            "Download report (PDF)",
+            (lambda: downloads.report(comparison, "pdf")) if available else b"",
+            file_name=f"{name}-report.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            disabled=not available,
+        )
+        if not available:
+            st.caption("The board paper is not available in this version of nhsim.")
+
+
+def show(run: ExploreRun) -> None:
+    """Everything a Run shows, in the order a planner reads it."""
+    _avoided(run)
+    _performance(run)
+    _warnings(run)
+    _charts(run)
+    _costs(run)
+    _all_metrics(run)
+    _downloads(run)

@@ -1,0 +1,130 @@
+"""Work the app sends to its worker processes, and the pool they run in.
+
+Kept apart from the pages so that a worker process imports only the engine, never
+Streamlit. :class:`SharedPool` is one process pool for the whole server (every
+browser session uses it); :class:`SharedBackend` lets :func:`sim.runs.compare.compare`
+run its tasks in that pool instead of starting a pool of its own for each run, with
+the same tasks, seeds and results.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.engine import run_replication
+from sim.runs.backends import Backend, Session
+from sim.scenario import Scenario
+
+__all__ = ["SharedBackend", "SharedPool", "occupancy_traces", "warm"]
+
+
+def warm() -> int:
+    """Nothing but importing the engine: sent once to each worker when the pool starts."""
+    return os.getpid()
+
+
+def occupancy_traces(scenario: Scenario, seeds: tuple[int, ...]) -> list[dict[str, list[int]]]:
+    """Beds in use at each midnight of the measured period, per bed pool, per seed.
+
+    The daily snapshot draws no random numbers, so these are the occupancy of the very
+    replications a comparison ran."""
+    return [run_replication(scenario, s, trace=True).occupancy_trace for s in seeds]
+
+
+def bands(traces: list[dict[str, list[int]]]) -> dict[str, dict[str, list[float]]]:
+    """Median and 10th and 90th percentiles over replications, day by day, per bed pool."""
+    out: dict[str, dict[str, list[float]]] = {}
+    if not traces:
+        return out
+    for name in traces[0]:
+        rows = [t[name] for t in traces if name in t]
+        days = min(len(r) for r in rows)
+        arr = np.array([r[:days] for r in rows], dtype=float)
+        lo, mid, hi = np.percentile(arr, [10, 50, 90], axis=0)
+        out[name] = {"p10": lo.tolist(), "median": mid.tolist(), "p90": hi.tolist()}
+    return out
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Fork is unsafe in a threaded web server; forkserver (POSIX) or spawn is not."""
+    if sys.platform != "win32" and "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.app.work", "sim.runs.tasks"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+class SharedPool:
+    """One process pool kept for the life of the server, replaced if a worker dies."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._lock = threading.Lock()
+        self.executor = self._make()
+
+    def _make(self) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
+        for _ in range(self.workers):  # start the workers now, not at the first Run
+            pool.submit(warm)
+        return pool
+
+    def renew(self, broken: Executor) -> None:
+        """Replace the pool if it is still the broken one (another session may have already)."""
+        with self._lock:
+            if self.executor is broken:
+                broken.shutdown(wait=False, cancel_futures=True)
+                self.executor = self._make()
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+class _SharedSession(Session):
+    """A session on the shared pool: closing it leaves the pool running for others.
+
+    The base class sets up everything a session has and asks :meth:`_make` for its
+    executor, which here is the shared pool's; closing or terminating a session ends
+    only an executor of its own, should it have one."""
+
+    def __init__(self, backend: Backend, pool: SharedPool) -> None:
+        self._pool = pool
+        self._shared = False
+        super().__init__(backend)
+
+    def _make(self) -> Executor:
+        self._shared = True
+        return self._pool.executor
+
+    def renew(self) -> None:
+        if self._shared:
+            self._pool.renew(self.executor)
+            self.executor = self._pool.executor
+        else:  # pragma: no cover - the base class made an executor of its own
+            super().renew()
+
+    def close(self, wait: bool = True) -> None:
+        if not self._shared:  # pragma: no cover
+            super().close(wait)
+
+    def terminate(self) -> None:
+        if not self._shared:  # pragma: no cover
+            super().terminate()
+
+
+@dataclass(frozen=True)
+class SharedBackend(Backend):
+    """The local backend, on the server's shared pool."""
+
+    pool: SharedPool | None = field(default=None, compare=False, hash=False)
+
+    def open(self) -> Session:
+        if self.pool is None:
+            return Session(self)
+        return _SharedSession(self, self.pool)

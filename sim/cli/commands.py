@@ -10,18 +10,21 @@ import json
 import math
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sim.cli.format import (
     EXIT_BAD_INPUT,
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_SCHEDULER_LOST,
     _backend,
+    _claim,
     _fmt,
-    _occupied,
     _progress,
+    _replications,
     _table,
 )
-from sim.runs.tasks import Interrupted
+from sim.runs.tasks import Interrupted, SchedulerLost
 
 __all__ = ["cmd_compare", "cmd_run", "cmd_schema", "cmd_validate", "cmd_verify"]
 
@@ -32,65 +35,86 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
-    n = args.replications or scenario.run.replications
+    n = _replications(args.replications, scenario.run.replications, str(args.scenario))
     started = datetime.now(UTC)
     command = ["nhsim", *sys.argv[1:]]
     out = args.out or default_out_dir(scenario)
-    if _occupied(out):
-        return EXIT_BAD_INPUT
-    bar = _progress(n, args.quiet)
-    try:
-        results = run(
-            scenario,
-            n,
-            args.seed,
-            progress=bar.update,
-            backend=_backend(args),
-            event_log_dir=(out / "events").resolve() if args.event_log else None,
-        )
-    except Interrupted as stop:
+    with _claim(out):
+        bar = _progress(n, args.quiet)
+        try:
+            results = run(
+                scenario,
+                n,
+                args.seed,
+                progress=bar.update,
+                backend=_backend(args),
+                event_log_dir=(out / "events").resolve() if args.event_log else None,
+            )
+        except Interrupted as stop:
+            bar.close()
+            return _keep_interrupted(stop, out, command, started, n, args.backend)
         bar.close()
-        if stop.results is not None and stop.results.n:
-            write_run(
-                out, stop.results, command, started, interrupted=True, replications_requested=n
-            )
-            print(
-                f"Interrupted: {stop.results.n} of {n} replications kept in {out}/", file=sys.stderr
-            )
-        else:
-            print("Interrupted before any replication completed; nothing written.", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    bar.close()
-    write_run(
-        out,
-        results,
-        command,
-        started,
-        interrupted=False,
-        replications_requested=n,
-        backend=args.backend,
-    )
-    if not args.no_plots:
-        from sim.output.figures import run_figures
-
-        run_figures(results, out)
-    if not args.quiet:
-        from sim.metrics import is_headline
-
-        summary = results.summary()
-        rows = [
-            [m, _fmt(iv.mean), _fmt(iv.ci_low), _fmt(iv.ci_high)]
-            for m, iv in summary.items()
-            if is_headline(m)
-        ]
-        print(
-            f"{scenario.name}: {results.n} replication{'s' * (results.n != 1)}, seed {results.seed}, "
-            f"{scenario.run.days:g} days after {scenario.run.warmup_days:g} days' warm-up (counts per year)"
+        write_run(
+            out,
+            results,
+            command,
+            started,
+            interrupted=False,
+            replications_requested=n,
+            backend=args.backend,
         )
-        print(_table(rows, ["metric", "mean", "95% CI low", "95% CI high"]))
-        print(f"(headline metrics; all {len(summary)} are in summary.csv)")
-    print(f"Results written to {out}/")
+        if not args.no_plots:
+            from sim.output.figures import run_figures
+
+            run_figures(results, out)
+        if not args.quiet:
+            from sim.metrics import is_headline
+
+            summary = results.summary()
+            rows = [
+                [m, _fmt(iv.mean), _fmt(iv.ci_low), _fmt(iv.ci_high)]
+                for m, iv in summary.items()
+                if is_headline(m)
+            ]
+            print(
+                f"{scenario.name}: {results.n} replication{'s' * (results.n != 1)}, seed {results.seed}, "
+                f"{scenario.run.days:g} days after {scenario.run.warmup_days:g} days' warm-up (counts per year)"
+            )
+            print(_table(rows, ["metric", "mean", "95% CI low", "95% CI high"]))
+            print(f"(headline metrics; all {len(summary)} are in summary.csv)")
+        print(f"Results written to {out}/")
     return 0
+
+
+def _keep_interrupted(
+    stop: Interrupted, out: Path, command: list[str], started: datetime, n: int, backend: str
+) -> int:
+    """Write the replications that completed before Ctrl-C (or a lost Dask scheduler),
+    marked interrupted, and say how many."""
+    from sim.output.results import write_run
+
+    for tmp in (out / "events").glob(".replication-*.tmp"):  # of replications cut short
+        tmp.unlink(missing_ok=True)
+    lost = isinstance(stop, SchedulerLost)
+    why = f"nhsim: {stop}; " if lost else "Interrupted: "
+    if stop.results is not None and stop.results.n:
+        extra = {"stopped_by": str(stop)} if lost else {}
+        write_run(
+            out,
+            stop.results,
+            command,
+            started,
+            interrupted=True,
+            replications_requested=n,
+            backend=backend,
+            **extra,
+        )
+        print(f"{why}{stop.results.n} of {n} replications kept in {out}/", file=sys.stderr)
+    elif lost:
+        print(f"{why}no replication had completed: nothing written.", file=sys.stderr)
+    else:
+        print("Interrupted before any replication completed; nothing written.", file=sys.stderr)
+    return EXIT_SCHEDULER_LOST if lost else EXIT_INTERRUPTED
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -112,25 +136,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
     else:
         counterfactual = load_scenario(args.counterfactual)
         scenario = load_scenario(args.scenario, args.overrides)
-    n = args.replications or scenario.run.replications
+    n = _replications(
+        args.replications, scenario.run.replications, str(args.scenario or args.counterfactual)
+    )
     seed = args.seed if args.seed is not None else scenario.run.seed
     started = datetime.now(UTC)
     out = args.out or default_out_dir(scenario, suffix=f"vs-{counterfactual.name}")
-    if _occupied(out):
-        return EXIT_BAD_INPUT
-    bar = _progress(2 * n, args.quiet)
-    try:
-        comparison = compare(
-            counterfactual, scenario, n, seed, progress=bar.update, backend=_backend(args)
-        )
-    except Interrupted:
+    with _claim(out):
+        bar = _progress(2 * n, args.quiet)
+        try:
+            comparison = compare(
+                counterfactual, scenario, n, seed, progress=bar.update, backend=_backend(args)
+            )
+        except Interrupted as stop:
+            bar.close()
+            if isinstance(stop, SchedulerLost):
+                print(
+                    f"nhsim: {stop}; the comparison did not complete: nothing written.",
+                    file=sys.stderr,
+                )
+                return EXIT_SCHEDULER_LOST
+            print("Interrupted before the comparison completed; nothing written.", file=sys.stderr)
+            return EXIT_INTERRUPTED
         bar.close()
-        print("Interrupted before the comparison completed; nothing written.", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    bar.close()
-    write_comparison(out, comparison, ["nhsim", *sys.argv[1:]], started, backend=args.backend)
-    if not args.no_plots:
-        comparison_figures(comparison, out)
+        write_comparison(out, comparison, ["nhsim", *sys.argv[1:]], started, backend=args.backend)
+        if not args.no_plots:
+            comparison_figures(comparison, out)
     if not args.quiet:
         from sim.metrics import is_headline
 

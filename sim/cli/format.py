@@ -1,17 +1,27 @@
-"""Shared pieces of the command line: exit codes, tables, numbers, progress bars."""
+"""Shared pieces of the command line: exit codes, tables, numbers, progress bars, the
+output folder's claim and the number of workers."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.scenario.errors import ScenarioError
 
+if TYPE_CHECKING:
+    from sim.output.files import OutputClaim
+
 EXIT_BAD_INPUT = 2
 EXIT_CHECK_FAILED = 1
+EXIT_SCHEDULER_LOST = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -53,15 +63,46 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _occupied(out: Path) -> bool:
-    """True (after saying so) if ``out`` already holds files: results are never overwritten."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+def _claim(out: Path, require_empty: bool = True) -> OutputClaim:
+    """Create and lock the output folder before any work (results are never overwritten:
+    a folder that holds files is refused unless ``require_empty`` is False). Raises
+    :class:`~sim.output.files.OutputError` (exit code 2) if it cannot be used."""
+    from sim.output.files import claim_output
+
+    return claim_output(out, ["nhsim", *sys.argv[1:]], require_empty)
+
+
+def _replications(given: int | None, default: int, source: str) -> int:
+    """``--replications`` or the scenario's ``run.replications``, which must be within the
+    limit too (checked before anything is made for them)."""
+    from sim.runs.replications import MAX_REPLICATIONS
+    from sim.scenario.errors import Problem
+
+    n = given or default
+    if n > MAX_REPLICATIONS:
+        raise ScenarioError(
+            [
+                Problem(
+                    source,
+                    "run.replications",
+                    f"must be <= {MAX_REPLICATIONS} (the most replications of one run), got {n}",
+                )
+            ]
+        )
+    return n
+
+
+def _cap_workers(args: argparse.Namespace) -> None:
+    """More worker processes than CPUs only compete for them: reduce ``--workers`` to the
+    CPUs of this computer, with a note (a remote Dask cluster has its own workers)."""
+    workers = getattr(args, "workers", None)
+    cpus = os.cpu_count() or 1
+    if workers and workers > cpus and not getattr(args, "scheduler", None):
         print(
-            f"{out}: already exists and is not empty; choose another --out or remove it",
+            f"note: --workers {workers} is more than the {cpus} CPUs of this computer; using {cpus}",
             file=sys.stderr,
         )
-        return True
-    return False
+        args.workers = cpus
 
 
 def _progress(total: int, quiet: bool) -> Any:
@@ -75,4 +116,52 @@ def _progress(total: int, quiet: bool) -> Any:
 def _backend(args: argparse.Namespace) -> Any:
     from sim.runs.backends import Backend
 
+    if args.backend == "dask":
+        _quiet_dask_logs()
     return Backend(args.backend, args.workers, args.scheduler)
+
+
+def _quiet_dask_logs() -> None:
+    """Dask logs a lost scheduler (and the clean-up after it) line by line, some with
+    tracebacks; the command says what happened once, in words."""
+    import logging
+
+    try:
+        import distributed  # noqa: F401  (sets up its loggers, which are then quietened)
+    except ImportError:
+        return  # the backend says Dask is missing
+
+    for name in ["distributed", *logging.root.manager.loggerDict]:
+        if name.startswith(("distributed", "tornado")):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _stop_at_once(signum: int, frame: Any) -> None:
+    """A second Ctrl-C: the first is still being handled (workers ended, completed work
+    written); stop now, without waiting and without a traceback."""
+    from sim.output.files import release_all
+
+    release_all()
+    print("\nInterrupted again: stopped at once.", file=sys.stderr)
+    os._exit(EXIT_INTERRUPTED)
+
+
+def _first_interrupt(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGINT, _stop_at_once)
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _interrupts() -> Iterator[None]:
+    """Ctrl-C stops the command as usual (completed work is kept); a second Ctrl-C while
+    that happens, or while the process exits, stops at once. Without a Ctrl-C the previous
+    handler is put back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, _first_interrupt)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGINT) is _first_interrupt:
+            signal.signal(signal.SIGINT, previous)

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import sys
 
-from sim.cli.app import cmd_app
 from sim.cli.commands import cmd_compare, cmd_run, cmd_schema, cmd_validate, cmd_verify
 from sim.cli.format import (
     EXIT_BAD_INPUT,
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_SCHEDULER_LOST,
+    _cap_workers,
+    _interrupts,
     _print_problems,
 )
 from sim.cli.parser import build_parser
 from sim.cli.studies import cmd_calibrate, cmd_reproduce, cmd_search, cmd_sweep
-from sim.runs.backends import BackendError
-from sim.runs.tasks import Interrupted, RunFailed
+from sim.output.files import OutputError
+from sim.runs.backends import BackendError, check_scheduler_address
+from sim.runs.tasks import Interrupted, RunFailed, SchedulerLost
 from sim.scenario.errors import ScenarioError
 
 __all__ = ["COMMANDS", "main"]
@@ -35,7 +38,6 @@ COMMANDS = {
     "validate": cmd_validate,
     "schema": cmd_schema,
     "verify": cmd_verify,
-    "app": cmd_app,
 }
 
 
@@ -54,9 +56,19 @@ def main(argv: list[str] | None = None) -> int:
         print("nhsim: --scheduler needs --backend dask", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        return COMMANDS[args.command](args)
+        if getattr(args, "scheduler", None):
+            check_scheduler_address(args.scheduler)
+        _cap_workers(args)
+        with _interrupts():
+            return COMMANDS[args.command](args)
     except ScenarioError as err:
         return _print_problems(err)
+    except OutputError as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SchedulerLost as err:
+        print(f"nhsim: {err}", file=sys.stderr)
+        return EXIT_SCHEDULER_LOST
     except Interrupted:
         print("Interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -6,19 +6,25 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from sim.runs.replications import MAX_REPLICATIONS
+
 __all__ = ["build_parser"]
 
 
-def _whole_number(least: int) -> Callable[[str], int]:
-    """An argparse type: a whole number no smaller than ``least``."""
+def _whole_number(least: int, most: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than ``least`` (nor larger than ``most``)."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {shown!r}") from None
         if value < least:
             raise argparse.ArgumentTypeError(f"must be >= {least}, got {value}")
+        if most is not None and value > most:
+            shown = str(value) if len(str(value)) <= 40 else f"a number of {len(str(value))} digits"
+            raise argparse.ArgumentTypeError(f"must be <= {most}, got {shown}")
         return value
 
     return parse
@@ -26,14 +32,7 @@ def _whole_number(least: int) -> Callable[[str], int]:
 
 _positive_int = _whole_number(1)
 _seed = _whole_number(0)
-
-
-def _port(text: str) -> int:
-    """An argparse type: a TCP port number, 1 to 65535."""
-    value = _whole_number(1)(text)
-    if value > 65535:
-        raise argparse.ArgumentTypeError(f"must be <= 65535, got {value}")
-    return value
+_replications = _whole_number(1, MAX_REPLICATIONS)
 
 
 def _add_scenario_options(p: argparse.ArgumentParser) -> None:
@@ -51,8 +50,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--replications",
         "-n",
-        type=_positive_int,
-        help="replications (default: the scenario's run.replications)",
+        type=_replications,
+        help=f"replications, at most {MAX_REPLICATIONS:,} (default: the scenario's run.replications)",
     )
     p.add_argument("--seed", type=_seed, help="seed of the run (default: the scenario's run.seed)")
     p.add_argument(
@@ -168,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--counterfactual", type=Path, help="counterfactual scenario for avoided.* targets"
     )
     p.add_argument(
-        "--replications", "-n", type=_positive_int, help="replications an evaluation (default 10)"
+        "--replications", "-n", type=_replications, help="replications an evaluation (default 10)"
     )
     p.add_argument("--seed", type=_seed, help="seed (default: the scenario's run.seed)")
     p.add_argument(
@@ -190,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="experiment file with scenario, counterfactual and [published]",
     )
     p.add_argument(
-        "--replications", "-n", type=_positive_int, help="replications (default: the experiment's)"
+        "--replications", "-n", type=_replications, help="replications (default: the experiment's)"
     )
     p.add_argument(
         "--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)"
@@ -206,25 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("schema", help="print the JSON schema of scenario files")
 
     p = sub.add_parser(
-        "app",
-        help="serve the local web app (Streamlit) on the same engine, scenario files and seeds",
-    )
-    p.add_argument(
-        "--port", type=_port, default=8501, help="port to serve the app on (default 8501)"
-    )
-    p.add_argument(
-        "--address",
-        default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1: this machine only)",
-    )
-
-    p = sub.add_parser(
         "verify", help="check the simulator against queueing theory and print a table"
     )
     p.add_argument(
         "--replications",
         "-n",
-        type=_positive_int,
+        type=_replications,
         default=20,
         help="replications per check (default 20)",
     )

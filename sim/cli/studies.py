@@ -14,13 +14,14 @@ from sim.cli.format import (
     EXIT_BAD_INPUT,
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_SCHEDULER_LOST,
     _backend,
+    _claim,
     _fmt,
-    _occupied,
     _progress,
     _table,
 )
-from sim.runs.tasks import Interrupted
+from sim.runs.tasks import Interrupted, SchedulerLost
 
 
 def _experiment_manifest(
@@ -48,56 +49,83 @@ def _experiment_manifest(
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.output.figures import sweep_figures
     from sim.output.results import write_atomic
     from sim.runs.experiment_file import load_experiment
-    from sim.runs.sweep import SweepError, run_sweep, sweep_csv, sweep_replications_csv
+    from sim.runs.sweep import (
+        SweepError,
+        check_design,
+        run_sweep,
+        sweep_csv,
+        sweep_replications_csv,
+    )
 
     exp = load_experiment(args.experiment)
     out = args.out or Path("results") / exp.name
+    check_design(exp)  # a bad point is refused before the folder is made
     started = datetime.now(UTC)
-    bar = _progress(0, args.quiet)
+    with _claim(out, require_empty=False):  # run_sweep checks the folder is this sweep's
+        bar = _progress(0, args.quiet)
 
-    def on_total(n: int) -> None:
-        bar.total = n
-        bar.refresh()
+        def on_total(n: int) -> None:
+            bar.total = n
+            bar.refresh()
 
-    try:
-        result = run_sweep(exp, out, _backend(args), args.resume, bar.update, on_total)
-    except SweepError as err:
+        try:
+            result = run_sweep(exp, out, _backend(args), args.resume, bar.update, on_total)
+        except SweepError as err:
+            bar.close()
+            print(f"nhsim: {err}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except Interrupted as stop:
+            bar.close()
+            return _sweep_stopped(stop, args, out)
         bar.close()
-        print(f"nhsim: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except Interrupted:
-        bar.close()
-        done = len(list((out / "points").glob("point-*.json"))) if (out / "points").exists() else 0
-        again = f" --out {args.out}" if args.out else ""
+        write_atomic(out / "sweep.csv", sweep_csv(result))
+        write_atomic(out / "replications.csv", sweep_replications_csv(result))
+        if result.failures:
+            write_atomic(
+                out / "failures.json",
+                json.dumps({str(k): v for k, v in result.failures.items()}, indent=2),
+            )
+        _experiment_manifest(
+            out,
+            exp,
+            started,
+            args,
+            points=len(result.points),
+            points_completed=len(result.replications),
+            points_run_now=sorted(result.ran_now),
+            failed_points=sorted(result.failures),
+        )
+        if not args.no_plots:
+            from sim.output.figures import sweep_figures
+
+            sweep_figures(result, out)
+    _print_sweep(result, args)
+    print(f"Results written to {out}/ (sweep.csv, replications.csv, plots/)")
+    return EXIT_CHECK_FAILED if result.failures else 0
+
+
+def _sweep_stopped(stop: Interrupted, args: argparse.Namespace, out: Path) -> int:
+    """Ctrl-C or a lost scheduler: what is kept, and the command that continues the sweep."""
+    done = len(list((out / "points").glob("point-*.json"))) if (out / "points").exists() else 0
+    again = f"nhsim sweep {args.experiment}" + (f" --out {args.out}" if args.out else "")
+    if args.backend == "dask":
+        again += " --backend dask" + (f" --scheduler {args.scheduler}" if args.scheduler else "")
+    kept = f"{done} completed point(s) kept in {out}/points/"
+    if isinstance(stop, SchedulerLost):
         print(
-            f"Interrupted: {done} completed point(s) kept in {out}/points/; "
-            f"continue with: nhsim sweep {args.experiment}{again} --resume",
+            f"nhsim: {stop}. {kept}; continue, once the cluster is running again, with: "
+            f"{again} --resume",
             file=sys.stderr,
         )
-        return EXIT_INTERRUPTED
-    bar.close()
-    write_atomic(out / "sweep.csv", sweep_csv(result))
-    write_atomic(out / "replications.csv", sweep_replications_csv(result))
-    if result.failures:
-        write_atomic(
-            out / "failures.json",
-            json.dumps({str(k): v for k, v in result.failures.items()}, indent=2),
-        )
-    _experiment_manifest(
-        out,
-        exp,
-        started,
-        args,
-        points=len(result.points),
-        points_completed=len(result.replications),
-        points_run_now=sorted(result.ran_now),
-        failed_points=sorted(result.failures),
-    )
-    if not args.no_plots:
-        sweep_figures(result, out)
+        return EXIT_SCHEDULER_LOST
+    print(f"Interrupted: {kept}; continue with: {again} --resume", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def _print_sweep(result: Any, args: argparse.Namespace) -> None:
+    exp = result.experiment
     if not args.quiet:
         keys = list(exp.vary)
         from sim.runs.stats import t_interval
@@ -133,8 +161,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             )
     for i, err in sorted(result.failures.items()):
         print(f"point {i} {result.points[i]} failed: {err}", file=sys.stderr)
-    print(f"Results written to {out}/ (sweep.csv, replications.csv, plots/)")
-    return EXIT_CHECK_FAILED if result.failures else 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -148,25 +174,29 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"{args.experiment}: search: the experiment has no [search] table", file=sys.stderr)
         return EXIT_BAD_INPUT
     out = args.out or Path("results") / exp.name
-    if _occupied(out):
-        return EXIT_BAD_INPUT
     started = datetime.now(UTC)
-    bar = _progress(0, args.quiet)
-    bar.total = None
-    try:
-        result = run_search(exp, _backend(args), bar.update)
-    except Interrupted:
+    with _claim(out):
+        bar = _progress(0, args.quiet)
+        bar.total = None
+        try:
+            result = run_search(exp, _backend(args), bar.update)
+        except Interrupted as stop:
+            bar.close()
+            if isinstance(stop, SchedulerLost):
+                print(
+                    f"nhsim: {stop}; the search did not complete: nothing written.", file=sys.stderr
+                )
+                return EXIT_SCHEDULER_LOST
+            print("Interrupted before the search completed; nothing written.", file=sys.stderr)
+            return EXIT_INTERRUPTED
         bar.close()
-        print("Interrupted before the search completed; nothing written.", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    bar.close()
-    write_atomic(out / "search.csv", search_csv(result))
-    write_atomic(out / "frontier.csv", frontier_csv(result))
-    _experiment_manifest(
-        out, exp, started, args, evaluations=len(result.evaluations), frontier=result.frontier
-    )
-    if not args.no_plots:
-        search_figures(result, out)
+        write_atomic(out / "search.csv", search_csv(result))
+        write_atomic(out / "frontier.csv", frontier_csv(result))
+        _experiment_manifest(
+            out, exp, started, args, evaluations=len(result.evaluations), frontier=result.frontier
+        )
+        if not args.no_plots:
+            search_figures(result, out)
     keys = list(exp.search.capacities)
     standards = " and ".join(c.describe() for c in exp.search.constraints)
     conf = f"{exp.search.confidence:.0%}"
@@ -219,7 +249,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     is_experiment = False
     try:
         is_experiment = "calibration" in tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         pass  # load_scenario reports it
     if is_experiment:
         exp = load_experiment(path)
@@ -255,31 +285,32 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         )
         name = scenario.name
     out = args.out or Path("results") / f"{name}-calibrated"
-    if _occupied(out):
-        return EXIT_BAD_INPUT
     say = None if args.quiet else (lambda text: print(f"  trying {text}", file=sys.stderr))
-    if not args.quiet:
-        print(
-            f"Calibrating {len(cal.free)} parameter(s) to {len(cal.targets)} target(s), "
-            f"{cal.replications} replications an evaluation...",
-            file=sys.stderr,
-        )
-    result = calibrate(cal, _backend(args), say)
-    out_file = out / "calibrated.toml"
-    write_atomic(out_file, calibrated_toml(result, out_file))
-    rows: list[list[Any]] = [["parameter", "fitted", "stderr", "ci_low", "ci_high", "low", "high"]]
-    for p in cal.free:
-        lo, hi = result.interval(p.key)
-        rows.append([p.key, result.values[p.key], result.stderr[p.key], lo, hi, p.low, p.high])
-    write_atomic(out / "parameters.csv", _csv(rows))
-    fit = [["target", "observed", "model_mean", "ci_low", "ci_high"]] + [
-        [t.metric, t.value, m, lo, hi] for t, m, lo, hi in result.fit
-    ]
-    write_atomic(out / "fit.csv", _csv(fit))
-    hist = [[p.key for p in cal.free] + [t.metric for t in cal.targets]] + [
-        [*(h[0][p.key] for p in cal.free), *h[1]] for h in result.history
-    ]
-    write_atomic(out / "evaluations.csv", _csv(hist))
+    with _claim(out):
+        if not args.quiet:
+            print(
+                f"Calibrating {len(cal.free)} parameter(s) to {len(cal.targets)} target(s), "
+                f"{cal.replications} replications an evaluation...",
+                file=sys.stderr,
+            )
+        result = calibrate(cal, _backend(args), say)
+        out_file = out / "calibrated.toml"
+        write_atomic(out_file, calibrated_toml(result, out_file))
+        rows: list[list[Any]] = [
+            ["parameter", "fitted", "stderr", "ci_low", "ci_high", "low", "high"]
+        ]
+        for p in cal.free:
+            lo, hi = result.interval(p.key)
+            rows.append([p.key, result.values[p.key], result.stderr[p.key], lo, hi, p.low, p.high])
+        write_atomic(out / "parameters.csv", _csv(rows))
+        fit = [["target", "observed", "model_mean", "ci_low", "ci_high"]] + [
+            [t.metric, t.value, m, lo, hi] for t, m, lo, hi in result.fit
+        ]
+        write_atomic(out / "fit.csv", _csv(fit))
+        hist = [[p.key for p in cal.free] + [t.metric for t in cal.targets]] + [
+            [*(h[0][p.key] for p in cal.free), *h[1]] for h in result.history
+        ]
+        write_atomic(out / "evaluations.csv", _csv(hist))
     print(
         _table(
             [
@@ -337,53 +368,54 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     scenario = exp.base_scenario()
     cf = load_scenario(exp.counterfactual_path(), exp.set)  # type: ignore[arg-type]
     out = args.out or Path("results") / exp.name
-    if _occupied(out):
-        return EXIT_BAD_INPUT
     n = args.replications or exp.replications
     started = datetime.now(UTC)
-    bar = _progress(2 * n, args.quiet)
-    comparison = compare(cf, scenario, n, exp.seed, progress=bar.update, backend=_backend(args))
-    bar.close()
-    write_comparison(out, comparison, ["nhsim", *sys.argv[1:]], started, backend=args.backend)
-    rows: list[list[Any]] = [
-        [
-            "figure",
-            "published",
-            "model_mean",
-            "ci_low",
-            "ci_high",
-            "relative_error",
-            "published_in_ci",
-        ]
-    ]
-    table, plot_rows = [], []
-    for figure, value in exp.published.items():
-        if figure.startswith("avoided."):
-            iv = comparison.avoided(figure[len("avoided.") :])
-        else:
-            iv = comparison.scenario.interval(figure)
-        rel = (iv.mean - value) / value if value else math.nan
-        inside = iv.ci_low <= value <= iv.ci_high
-        rows.append([figure, value, iv.mean, iv.ci_low, iv.ci_high, rel, inside])
-        table.append(
+    with _claim(out):
+        bar = _progress(2 * n, args.quiet)
+        comparison = compare(cf, scenario, n, exp.seed, progress=bar.update, backend=_backend(args))
+        bar.close()
+        write_comparison(out, comparison, ["nhsim", *sys.argv[1:]], started, backend=args.backend)
+        rows: list[list[Any]] = [
             [
-                figure,
-                _fmt(value),
-                _fmt(iv.mean),
-                f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]",
-                f"{rel:+.1%}",
-                "yes" if inside else "no",
+                "figure",
+                "published",
+                "model_mean",
+                "ci_low",
+                "ci_high",
+                "relative_error",
+                "published_in_ci",
             ]
-        )
-        plot_rows.append(
-            (figure.replace("avoided.", "avoided: "), value, iv.mean, iv.ci_low, iv.ci_high)
-        )
-    write_atomic(out / "published.csv", _csv(rows))
-    if not args.no_plots and plots.available():
-        plots.plot_published(
-            plot_rows, f"{exp.name}: published against model (a year)", out / "plots" / "published"
-        )
-        comparison_figures(comparison, out)
+        ]
+        table, plot_rows = [], []
+        for figure, value in exp.published.items():
+            if figure.startswith("avoided."):
+                iv = comparison.avoided(figure[len("avoided.") :])
+            else:
+                iv = comparison.scenario.interval(figure)
+            rel = (iv.mean - value) / value if value else math.nan
+            inside = iv.ci_low <= value <= iv.ci_high
+            rows.append([figure, value, iv.mean, iv.ci_low, iv.ci_high, rel, inside])
+            table.append(
+                [
+                    figure,
+                    _fmt(value),
+                    _fmt(iv.mean),
+                    f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]",
+                    f"{rel:+.1%}",
+                    "yes" if inside else "no",
+                ]
+            )
+            plot_rows.append(
+                (figure.replace("avoided.", "avoided: "), value, iv.mean, iv.ci_low, iv.ci_high)
+            )
+        write_atomic(out / "published.csv", _csv(rows))
+        if not args.no_plots and plots.available():
+            plots.plot_published(
+                plot_rows,
+                f"{exp.name}: published against model (a year)",
+                out / "plots" / "published",
+            )
+            comparison_figures(comparison, out)
     print(
         f"{exp.name}: {scenario.name} against {cf.name}, {n} paired replications, seed {exp.seed}"
     )

@@ -1,7 +1,7 @@
 """Write a run's results directory: CSV tables, the resolved scenario, a manifest.
 
-Every file is written to a temporary name and renamed into place, so a run killed
-at any moment leaves whole files or none.
+Every file is written through :func:`sim.output.files.write_atomic` (a temporary name
+renamed into place), so a run killed at any moment leaves whole files or none.
 """
 
 from __future__ import annotations
@@ -9,15 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import platform
 import subprocess
-import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.output.files import write_atomic
 from sim.runs.replications import Results
 from sim.scenario.model import Scenario
 
@@ -25,21 +24,6 @@ if TYPE_CHECKING:
     from sim.runs.compare import Comparison
 
 __all__ = ["default_out_dir", "manifest", "scenario_json", "write_atomic", "write_run"]
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _csv(rows: list[list[Any]]) -> str:
@@ -137,7 +121,6 @@ def write_run(
     out: Path, results: Results, command: list[str], started: datetime, **extra: Any
 ) -> Path:
     """Write replications.csv, summary.csv, scenario.json and manifest.json into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / "scenario.json", scenario_json(results.scenario))
     write_atomic(out / "replications.csv", replications_csv(results))
     write_atomic(out / "summary.csv", summary_csv(results))
@@ -187,7 +170,6 @@ def write_comparison(
     out: Path, comparison: Comparison, command: list[str], started: datetime, **extra: Any
 ) -> Path:
     """comparison.csv, each side's replications/summary/scenario, and a manifest."""
-    out.mkdir(parents=True, exist_ok=True)
     for side, results in (
         ("counterfactual", comparison.counterfactual),
         ("scenario", comparison.scenario),

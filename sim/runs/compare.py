@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.engine.streams import replication_seeds
 from sim.runs.backends import Backend
-from sim.runs.replications import Results, assemble
+from sim.runs.replications import Results, assemble, check_replications
 from sim.runs.stats import Interval, t_interval
 from sim.runs.tasks import Task, chunk_ranges, run_tasks
 from sim.scenario.model import Scenario
@@ -126,6 +126,7 @@ def compare(
     seeds for the scenario, to show what common random numbers buy)."""
     n = replications if replications is not None else scenario.run.replications
     s = seed if seed is not None else scenario.run.seed
+    check_replications(n)
     backend = backend or Backend("local", workers)
     seeds = replication_seeds(s, n)
     other = seeds if paired else replication_seeds(s + 1_000_003, n)

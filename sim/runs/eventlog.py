@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from types import TracebackType
+from typing import TextIO
 
 __all__ = ["EVENT_LOG_COLUMNS", "EventLogWriter", "event_log_path"]
 
@@ -31,7 +32,7 @@ class EventLogWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._tmp = path.with_name(f".{path.name}.tmp")
-        self._fh = None
+        self._fh: TextIO | None = None
 
     def __enter__(self) -> EventLogWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,19 +12,29 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from sim.runs.replications import MAX_REPLICATIONS
 from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.files import read_toml
 from sim.scenario.loader import display_path, load_scenario
 from sim.scenario.messages import problems_from_validation
 from sim.scenario.model import Scenario
 from sim.scenario.types import Frozen
 
-__all__ = ["Constraint", "Experiment", "Point", "Range", "design_points", "load_experiment"]
+__all__ = [
+    "Constraint",
+    "Experiment",
+    "Point",
+    "Range",
+    "design_points",
+    "experiment_error",
+    "load_experiment",
+]
 
 Value = int | float | str | bool
 
@@ -58,7 +68,9 @@ class Precision(Frozen):
     relative_half_width: float = Field(
         gt=0, lt=1, description="e.g. 0.05: half-width within 5% of the mean"
     )
-    max_replications: int = Field(100, ge=2, description="stop adding replications here")
+    max_replications: int = Field(
+        100, ge=2, le=MAX_REPLICATIONS, description="stop adding replications here"
+    )
     step: int = Field(10, ge=1, description="replications added at a time")
 
 
@@ -137,9 +149,12 @@ class Experiment(Frozen):
     set: list[str] = Field(
         default_factory=list, description="key.path=value overrides of the base scenario"
     )
-    replications: int = Field(10, ge=1, description="replications per point")
+    replications: int = Field(10, ge=1, le=MAX_REPLICATIONS, description="replications per point")
     seed: int = Field(2024, ge=0, description="seed: every point uses the same replication seeds")
-    design: Design = Field(default_factory=Design, description="how the varied values are combined")
+    design: Design = Field(
+        default_factory=lambda: Design.model_validate({}),
+        description="how the varied values are combined",
+    )
     vary: dict[str, list[Value] | Range] = Field(
         default_factory=dict,
         description="scenario key paths and their values (a list, or a range for a hypercube)",
@@ -173,7 +188,11 @@ class Experiment(Frozen):
     path: str = Field("", description="(set by nhsim) where the file was read from", exclude=True)
 
     def base_scenario(self) -> Scenario:
-        return load_scenario(Path(self.path).parent / self.scenario, self.set)
+        """The base scenario with the experiment's ``set`` (a problem names this file's key)."""
+        try:
+            return load_scenario(Path(self.path).parent / self.scenario, self.set)
+        except ScenarioError as err:
+            raise experiment_error(self, err) from None
 
     def scenario_path(self) -> Path:
         return Path(self.path).parent / self.scenario
@@ -191,12 +210,11 @@ def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file, and check its base scenario loads."""
     path = Path(path)
     source = display_path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([Problem(source, "", "no such file")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem(source, "", f"not valid TOML: {exc}")]) from None
+    data = read_toml(path, source, "an experiment file")
+    if not data:
+        raise ScenarioError(
+            [Problem(source, "", "the file is empty: an experiment needs at least a scenario")]
+        )
     data.setdefault("name", path.stem)
     try:
         exp = Experiment.model_validate(data)
@@ -207,7 +225,10 @@ def load_experiment(path: str | Path) -> Experiment:
     exp = exp.model_copy(update={"path": str(path)})
     base = exp.base_scenario()  # raises ScenarioError naming the scenario file
     if exp.counterfactual:
-        load_scenario(exp.counterfactual_path(), exp.set)  # type: ignore[arg-type]
+        try:
+            load_scenario(exp.counterfactual_path(), exp.set)  # type: ignore[arg-type]
+        except ScenarioError as err:
+            raise experiment_error(exp, err) from None
     problems = []
     keys = list(exp.vary) + (list(exp.search.capacities) if exp.search else [])
     keys += list(exp.calibration.free) if exp.calibration else []
@@ -233,7 +254,51 @@ def load_experiment(path: str | Path) -> Experiment:
             )
     if problems:
         raise ScenarioError(problems)
+    for key, least_most in (exp.search.capacities if exp.search else {}).items():
+        for value in dict.fromkeys(least_most):  # a search tries both ends: check them now
+            try:
+                load_scenario(exp.scenario_path(), [*exp.set, f"{key}={value}"])
+            except ScenarioError as err:
+                problems += experiment_error(exp, err, {key: value}, "search.capacities").problems
+    if problems:
+        raise ScenarioError(problems)
     return exp
+
+
+def _owner(path: str, keys: Mapping[str, Value]) -> str | None:
+    """The key of ``keys`` that a problem at ``path`` is about (the same, inside or around it)."""
+    for key in keys:
+        if path == key or path.startswith(key + ".") or key.startswith(path + "."):
+            return key
+    return None
+
+
+def experiment_error(
+    exp: Experiment,
+    err: ScenarioError,
+    values: Mapping[str, Value] | None = None,
+    where: str = "vary",
+) -> ScenarioError:
+    """``err`` with the problems of the experiment's own overrides named as its keys.
+
+    An experiment sets scenario keys as ``--set`` would (its ``set``, then a point's
+    ``values``), so the loader names ``--set``; the person reading wrote this file:
+    ``experiments/x.toml: vary.services.ucr.staff: must be >= 0, got -1``."""
+    source = display_path(Path(exp.path))
+    problems = []
+    for p in err.problems:
+        if p.source != "--set":
+            problems.append(p)
+            continue
+        key = _owner(p.path, values or {}) if p.path else None
+        if key is not None:
+            message = p.message if p.path == key else f"{p.path}: {p.message}"
+            problems.append(Problem(source, f"{where}.{key}", message))
+        else:
+            problems.append(
+                Problem(source, "set", f"{p.path}: {p.message}" if p.path else p.message)
+            )
+    return ScenarioError(problems)
 
 
 def _probe(scenario: Scenario, key: str) -> str:
@@ -313,7 +378,7 @@ def _values(v: list[Value] | Range, key: str, source: str = "") -> list[Value]:
     return list(v)
 
 
-def overrides_of(point: Point) -> list[str]:
+def overrides_of(point: Mapping[str, Value]) -> list[str]:
     """A point as ``--set`` overrides."""
     return [
         f"{k}={json.dumps(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else v}"

@@ -18,10 +18,18 @@ from sim.engine.streams import replication_seeds
 from sim.runs.backends import Backend
 from sim.runs.simulate import Metrics, simulate
 from sim.runs.stats import Interval, t_interval
-from sim.runs.tasks import Interrupted, RunFailed, Task, chunk_ranges, run_tasks
+from sim.runs.tasks import (
+    Interrupted,
+    Partial,
+    RunFailed,
+    Task,
+    chunk_ranges,
+    run_tasks,
+)
 from sim.scenario.model import Scenario
 
 __all__ = [
+    "MAX_REPLICATIONS",
     "Interrupted",
     "Results",
     "RunFailed",
@@ -32,6 +40,11 @@ __all__ = [
     "run_tasks",
     "simulate",
 ]
+
+
+MAX_REPLICATIONS = 100_000
+"""The most replications of one run (or one sweep point): every replication's metrics are
+kept in memory, and seeds are made for all of them before the first one runs."""
 
 
 @dataclass
@@ -72,12 +85,27 @@ def assemble(
     seeds: list[int],
     tasks: Sequence[Task],
     done: dict[Hashable, list[Metrics]],
+    partial: Partial | None = None,
 ) -> Results:
+    """The replications of ``tasks`` that completed, in replication order: whole tasks
+    (``done``) and, of a run cut short, the replications of others (``partial``)."""
     results = Results(scenario, seed, seeds)
-    for task in sorted((t for t in tasks if t.key in done), key=lambda t: t.indices[0]):
-        results.replications.extend(done[task.key])
-        results.indices.extend(task.indices)
+    kept: dict[int, Metrics] = {}
+    for task in tasks:
+        if task.key in done:
+            kept.update(zip(task.indices, done[task.key]))
+        elif partial and task.key in partial:
+            kept.update(partial[task.key])
+    for index in sorted(kept):
+        results.replications.append(kept[index])
+        results.indices.append(index)
     return results
+
+
+def check_replications(n: int) -> None:
+    """Refuse a number of replications outside 1..MAX_REPLICATIONS before anything is made."""
+    if not 1 <= n <= MAX_REPLICATIONS:
+        raise ValueError(f"replications must be 1 to {MAX_REPLICATIONS:,}, got {n}")
 
 
 def run(
@@ -98,8 +126,7 @@ def run(
     """
     n = replications if replications is not None else scenario.run.replications
     s = seed if seed is not None else scenario.run.seed
-    if n < 1:
-        raise ValueError(f"replications must be >= 1, got {n}")
+    check_replications(n)
     backend = backend or Backend("local", workers)
     seeds = replication_seeds(s, n)
     tasks = [
@@ -109,5 +136,6 @@ def run(
     try:
         done, _ = run_tasks(tasks, backend, progress)
     except Interrupted as stop:
-        raise Interrupted(stop.done, assemble(scenario, s, seeds, tasks, stop.done)) from None
+        stop.results = assemble(scenario, s, seeds, tasks, stop.done, stop.partial)
+        raise stop from None
     return assemble(scenario, s, seeds, tasks, done)

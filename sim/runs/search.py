@@ -23,7 +23,7 @@ from typing import Any
 
 from sim.output.results import _csv
 from sim.runs.backends import Backend
-from sim.runs.experiment_file import Experiment, overrides_of
+from sim.runs.experiment_file import Experiment, experiment_error, overrides_of
 from sim.runs.replications import Results, run
 from sim.runs.stats import t_interval
 from sim.scenario.errors import Problem, ScenarioError
@@ -60,7 +60,12 @@ def _evaluate(
     exp: Experiment, caps: dict[str, int], backend: Backend, progress: Callable[[int], None] | None
 ) -> Evaluation:
     assert exp.search is not None
-    scenario = load_scenario(Path(exp.path).parent / exp.scenario, [*exp.set, *overrides_of(caps)])
+    try:
+        scenario = load_scenario(
+            Path(exp.path).parent / exp.scenario, [*exp.set, *overrides_of(caps)]
+        )
+    except ScenarioError as err:  # named as the experiment's key, not as --set
+        raise experiment_error(exp, err, caps, "search.capacities") from None
     results = run(scenario, exp.replications, exp.seed, backend=backend, progress=progress)
     conf = exp.search.confidence
     bounds = {}

@@ -15,24 +15,42 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sim.engine.streams import replication_seeds
+from sim.output.files import folder_is_empty
 from sim.output.results import _csv, write_atomic
 from sim.runs.backends import Backend, BackendError
-from sim.runs.experiment_file import Experiment, Point, base_value, design_points, overrides_of
+from sim.runs.experiment_file import (
+    Experiment,
+    Point,
+    base_value,
+    design_points,
+    experiment_error,
+    overrides_of,
+)
 from sim.runs.stats import t_interval
 from sim.runs.tasks import Task, chunk_ranges, run_tasks
+from sim.scenario.errors import ScenarioError
+from sim.scenario.files import UnreadableFile, read_text
 from sim.scenario.loader import load_scenario
 from sim.scenario.model import Scenario
 
-__all__ = ["SweepError", "SweepResult", "point_scenario", "run_sweep", "sweep_csv"]
+__all__ = [
+    "SweepError",
+    "SweepResult",
+    "check_design",
+    "point_scenario",
+    "run_sweep",
+    "sweep_csv",
+]
 
 Metrics = dict[str, float]
 
 
 class SweepError(Exception):
-    """The output directory belongs to another experiment, or is complete without --resume."""
+    """The output directory belongs to another experiment, is complete without --resume,
+    or holds a record (the stamp, a point file) that cannot be read."""
 
 
 @dataclass
@@ -60,6 +78,25 @@ def point_scenario(exp: Experiment, point: Point, counterfactual: bool = False) 
     return load_scenario(path, [*exp.set, *overrides_of(shared)])
 
 
+def _checked_scenario(exp: Experiment, point: Point, counterfactual: bool = False) -> Scenario:
+    """:func:`point_scenario`, with a bad value named as the experiment's ``vary`` key."""
+    try:
+        return point_scenario(exp, point, counterfactual)
+    except ScenarioError as err:
+        raise experiment_error(exp, err, point) from None
+
+
+def check_design(exp: Experiment) -> list[Point]:
+    """The design's points, once every point's scenario (and counterfactual) has loaded:
+    a bad value is found before the sweep's folder is made or any work is done."""
+    points = design_points(exp, exp.base_scenario())
+    for point in points:
+        _checked_scenario(exp, point)
+        if exp.counterfactual:
+            _checked_scenario(exp, point, True)
+    return points
+
+
 def with_avoided(scenario: list[Metrics], counterfactual: list[Metrics]) -> list[Metrics]:
     """Each replication's metrics plus ``avoided.<metric>`` = counterfactual − scenario (paired)."""
     out = []
@@ -76,10 +113,28 @@ def _point_file(out: Path, i: int) -> Path:
     return out / "points" / f"point-{i:04d}.json"
 
 
+_RECOVER = "delete it, or run without --resume into a new --out"
+
+
+def _read_record(path: Path, what: str, recover: str = _RECOVER) -> dict[str, Any]:
+    """A sweep's own JSON record (the stamp, a point file); one that cannot be read is a
+    SweepError naming it and saying how to go on."""
+    try:
+        found = json.loads(read_text(path, "a file"))
+    except UnreadableFile as err:
+        raise SweepError(f"{path}: {err.reason}: {what} cannot be read; {recover}") from None
+    except json.JSONDecodeError as exc:
+        raise SweepError(f"{path}: not valid JSON ({exc}): {what} is damaged; {recover}") from None
+    if not isinstance(found, dict):
+        raise SweepError(f"{path}: not a JSON object: {what} is damaged; {recover}")
+    return found
+
+
 def _check_out(out: Path, exp: Experiment, resume: bool) -> None:
+    """The folder is this experiment's (to resume) or empty; nothing is written here."""
     stamp = out / "experiment.json"
     if stamp.exists():
-        found = json.loads(stamp.read_text())
+        found = _read_record(stamp, "the sweep's stamp (experiment.json)")
         if found.get("digest") != exp.digest():
             raise SweepError(
                 f"{out}/ holds another experiment's results (or this file has changed since); "
@@ -89,12 +144,15 @@ def _check_out(out: Path, exp: Experiment, resume: bool) -> None:
             raise SweepError(
                 f"{out}/ already holds this experiment: use --resume to continue it, or --out"
             )
-    elif out.exists() and any(out.iterdir()):
+    elif not folder_is_empty(out):
         raise SweepError(
             f"{out}/ already exists and is not an experiment's directory; remove it or use --out"
         )
+
+
+def _write_stamp(out: Path, exp: Experiment) -> None:
     write_atomic(
-        stamp,
+        out / "experiment.json",
         json.dumps(
             {
                 "experiment": exp.name,
@@ -124,13 +182,14 @@ def run_sweep(
     for i in range(len(points)):
         f = _point_file(out, i)
         if f.exists():
-            result.replications[i] = json.loads(f.read_text())["replications"]
+            result.replications[i] = _read_point(f)
     todo = [i for i in range(len(points)) if i not in result.replications]
-    scenarios = {(i, "scenario"): point_scenario(exp, points[i]) for i in todo}
+    scenarios = {(i, "scenario"): _checked_scenario(exp, points[i]) for i in todo}
     if exp.counterfactual:
         scenarios.update(
-            {(i, "counterfactual"): point_scenario(exp, points[i], True) for i in todo}
+            {(i, "counterfactual"): _checked_scenario(exp, points[i], True) for i in todo}
         )
+    _write_stamp(out, exp)  # only once the design is known to be valid
     run_id = uuid.uuid4().hex[:12]
     sides = 2 if exp.counterfactual else 1
 
@@ -141,6 +200,19 @@ def run_sweep(
             (out / "experiment.json").unlink(missing_ok=True)
         raise
     return result
+
+
+def _read_point(path: Path) -> list[Metrics]:
+    recover = (
+        "delete it to run that point again with --resume, or run without --resume into a new --out"
+    )
+    found = _read_record(path, "the point's record", recover)
+    reps = found.get("replications")
+    if not isinstance(reps, list) or not all(isinstance(r, dict) for r in reps):
+        raise SweepError(
+            f"{path}: has no list of replications: the point's record is damaged; {recover}"
+        )
+    return reps
 
 
 def _run_all(
@@ -235,7 +307,7 @@ def _run_round(
     pieces: dict[int, dict[tuple[str, int], list[Metrics]]] = {i: {} for i in points}
 
     def on_result(task: Task, reps: list[Metrics]) -> None:
-        i, side, c = task.key  # type: ignore[misc]
+        i, side, c = cast(tuple[int, str, int], task.key)
         pieces[i][(side, c)] = reps
         if len(pieces[i]) == len(chunks) * len(sides):
             new = [r for k in range(len(chunks)) for r in pieces[i][("scenario", k)]]

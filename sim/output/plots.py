@@ -68,7 +68,8 @@ def save(fig: Any, path: Path) -> list[Path]:
 
 
 def _number(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+    text = f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+    return text.lstrip("-") if text.lstrip("-").strip("0.,") == "" else text  # never "-0"
 
 
 def _label(metric: str) -> str:

@@ -20,6 +20,7 @@ from sim.cli.format import (
     _print_problems,
 )
 from sim.cli.parser import build_parser
+from sim.cli.report import cmd_report
 from sim.cli.studies import cmd_calibrate, cmd_reproduce, cmd_search, cmd_sweep
 from sim.output.files import OutputError
 from sim.runs.backends import BackendError, check_scheduler_address
@@ -38,6 +39,7 @@ COMMANDS = {
     "validate": cmd_validate,
     "schema": cmd_schema,
     "verify": cmd_verify,
+    "report": cmd_report,
 }
 
 

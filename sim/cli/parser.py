@@ -202,6 +202,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", type=Path, help="scenario file (TOML)")
     _add_scenario_options(p)
 
+    p = sub.add_parser(
+        "report",
+        help="write a board paper (HTML and PDF) from the results folder of a run or comparison",
+    )
+    p.add_argument(
+        "results_dir",
+        type=Path,
+        metavar="RESULTS_DIR",
+        help="a results folder written by nhsim run or nhsim compare",
+    )
+    p.add_argument(
+        "--out", type=Path, help="folder for report.html and report.pdf (default: RESULTS_DIR)"
+    )
+
     sub.add_parser("schema", help="print the JSON schema of scenario files")
 
     p = sub.add_parser(

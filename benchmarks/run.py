@@ -184,11 +184,11 @@ sys.exit(code)
 
 
 def _engine_digest() -> str:
-    """A digest of the code measured (sim/engine/*.py and sim/engine/streams.py): which engine ran."""
+    """A digest of the code measured (sim/engine/*.py, streams included): which engine ran."""
     import hashlib
 
     h = hashlib.sha256()
-    for path in sorted((ROOT / "sim" / "engine").glob("*.py")) + [ROOT / "sim" / "streams.py"]:
+    for path in sorted((ROOT / "sim" / "engine").glob("*.py")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
 

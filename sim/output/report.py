@@ -41,7 +41,7 @@ def _draw_figures(folder: ResultsFolder, into: Path) -> list[Path]:
     from sim.output import plots
     from sim.output.figures import occupancy_figure
     from sim.runs.compare import AVOIDED_METRICS
-    from sim.scenario.model import Scenario
+    from sim.scenario.model import validate_scenario
 
     if not plots.available():
         return []
@@ -62,7 +62,7 @@ def _draw_figures(folder: ResultsFolder, into: Path) -> list[Path]:
     seed = folder.first_seeds.get("scenario")
     if seed is not None:
         try:
-            scenario = Scenario.model_validate(folder.scenarios["scenario"])
+            scenario = validate_scenario(folder.scenarios["scenario"])
         except ValueError:
             scenario = None  # a scenario.json this version cannot read: no occupancy figure
         if scenario is not None:

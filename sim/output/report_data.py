@@ -188,6 +188,7 @@ def read_results(path: Path) -> ResultsFolder:
     manifest = _read_json(path / "manifest.json")
     if not isinstance(manifest, dict):
         raise ReportError(f"{path / 'manifest.json'}: not a manifest (expected a JSON object)")
+    sides: tuple[str, ...]
     if (path / "comparison.csv").is_file():
         sides = SIDES
         dirs = {side: path / side for side in sides}

@@ -236,6 +236,21 @@ def test_a_route_back_goes_to_a_second_node() -> None:
     ]
 
 
+def test_occupancy_bands_average_a_week_then_take_percentiles_over_replications() -> None:
+    import numpy as np
+
+    from sim.app.work import bands, rolling_mean
+
+    days = np.arange(20, dtype=float)
+    smooth = rolling_mean(days[None, :], 7)[0]
+    assert smooth[0] == 0 and smooth[3] == 1.5  # the mean of 0..3 at the start
+    assert smooth[10] == np.mean(days[4:11])  # then the last seven days
+    traces = [{"ward": [k] * 30} for k in range(11)]  # replication k has k beds in use
+    got = bands(traces)["ward"]
+    assert got["median"] == [5.0] * 30
+    assert got["p10"] == [1.0] * 30 and got["p90"] == [9.0] * 30
+
+
 def test_saturation_is_noted_for_a_full_service() -> None:
     scenario = load_scenario(TEACHING, ["services.virtual_ward.beds=1", "run.days=60"])
     comparison = compare(scenario, scenario, 2, 3, workers=1)

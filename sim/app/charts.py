@@ -93,10 +93,18 @@ def occupancy_figure(
             )
         fig.update_yaxes(title_text="beds in use", rangemode="tozero", row=row, col=1)
     fig.update_xaxes(title_text="day of the measured period", row=len(names), col=1)
+    height = 230 * len(names) + 150
+    top, bottom = 90, 50
     fig.update_layout(
-        height=230 * len(names) + 120,
-        margin={"t": 60, "b": 40},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        height=height,
+        margin={"t": top, "b": bottom},
+        # above the first panel's title: 40 pixels up, in the plotting area's units
+        legend={
+            "orientation": "h",
+            "y": 1 + 40 / (height - top - bottom),
+            "yanchor": "bottom",
+            "x": 0,
+        },
         hovermode="x unified",
     )
     return fig

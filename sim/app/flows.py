@@ -27,7 +27,7 @@ from sim.scenario.services import (
     VirtualWard,
 )
 
-__all__ = ["Link", "route_links", "sankey_figure", "without_loops"]
+__all__ = ["Link", "hospital_services", "route_links", "sankey_figure", "without_loops"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,15 @@ def route_links(scenario: Scenario, means: dict[str, float]) -> list[Link]:
     return links
 
 
+def hospital_services(scenario: Scenario) -> set[str]:
+    """The services that are the hospital's side of the flow: ambulances, EDs, acute beds."""
+    return {
+        name
+        for name, spec in scenario.services.items()
+        if isinstance(spec, (Ambulance, EmergencyDepartment, AcuteBeds))
+    }
+
+
 def without_loops(links: list[Link]) -> list[Link]:
     """The links with every route back to an earlier service sent to a copy of it."""
     graph: dict[str, list[int]] = {}
@@ -109,13 +118,28 @@ def without_loops(links: list[Link]) -> list[Link]:
     ]
 
 
-def sankey_figure(links: list[Link], title: str) -> Any:
-    """A plotly Sankey diagram of ``links`` (patients a year)."""
+HOME_COLOUR = "rgba(118, 134, 146, 0.35)"
+HOSPITAL_COLOUR = "rgba(237, 139, 0, 0.45)"
+COMMUNITY_COLOUR = "rgba(0, 94, 184, 0.30)"
+
+
+def _colour(target: str, hospital: set[str]) -> str:
+    name = target.removesuffix(" (again)")
+    if name == HOME:
+        return HOME_COLOUR
+    return HOSPITAL_COLOUR if name in hospital else COMMUNITY_COLOUR
+
+
+def sankey_figure(links: list[Link], title: str, hospital: set[str] | None = None) -> Any:
+    """A plotly Sankey diagram of ``links`` (patients a year); links into ``hospital``
+    (the ambulance, ED and acute beds) in orange, home in grey, the rest in blue."""
+    hospital = hospital or set()
     import plotly.graph_objects as go
 
     links = without_loops(links)
     nodes = list(dict.fromkeys([x for link in links for x in (link.source, link.target)]))
     index = {n: i for i, n in enumerate(nodes)}
+    colours = [_colour(link.target, hospital) for link in links]
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
@@ -127,7 +151,7 @@ def sankey_figure(links: list[Link], title: str) -> Any:
                 "customdata": [link.label for link in links],
                 "hovertemplate": "%{source.label} → %{target.label}<br>%{customdata}: "
                 "%{value:,.0f} a year<extra></extra>",
-                "color": "rgba(0, 94, 184, 0.25)",
+                "color": colours,
             },
             valueformat=",.0f",
             valuesuffix=" a year",

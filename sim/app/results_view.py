@@ -9,7 +9,7 @@ import streamlit as st
 
 from sim.app import downloads
 from sim.app.charts import occupancy_figure
-from sim.app.flows import route_links, sankey_figure
+from sim.app.flows import hospital_services, route_links, sankey_figure
 from sim.app.runner import nhsim_version
 from sim.app.state import ExploreRun
 from sim.app.summary import (
@@ -21,6 +21,7 @@ from sim.app.summary import (
     performance_rows,
     saturation_notes,
 )
+from sim.app.work import SMOOTHING_DAYS
 
 __all__ = ["show"]
 
@@ -95,17 +96,23 @@ def _charts(run: ExploreRun) -> None:
     if fig is not None:
         st.subheader("Beds in use over the year")
         st.caption(
-            "Beds in use at each midnight: the median over replications with the changes, "
-            "10% to 90% of replications shaded, and the unchanged scenario's median dashed."
+            f"Beds in use at midnight, averaged over the last {SMOOTHING_DAYS} days: the median "
+            "over replications with the changes, 10% to 90% of replications shaded, and the "
+            "unchanged scenario's median dashed."
         )
         st.plotly_chart(fig, key=f"occupancy-{run.outcome.key}")
     means = {m: iv.mean for m, iv in comparison.scenario.summary().items()}
     links = route_links(scenario, means)
     if links:
         st.subheader("Where patients went")
-        st.caption("Patients a year with the changes (mean over replications), by route.")
+        st.caption(
+            "Patients a year with the changes (mean over replications), by route: to the "
+            "hospital (ambulance, ED, acute beds) in orange, home in grey."
+        )
         st.plotly_chart(
-            sankey_figure(links, f"{scenario.name}: patients a year by route"),
+            sankey_figure(
+                links, f"{scenario.name}: patients a year by route", hospital_services(scenario)
+            ),
             key=f"sankey-{run.outcome.key}",
         )
 

@@ -10,6 +10,7 @@ between views.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,10 @@ KEPT_PREFIXES = ("knob:", "adv:", "watch:", "source_choice")
 
 @st.cache_resource(show_spinner=False)
 def shared_pool() -> SharedPool:
-    """The server's process pool, one worker per CPU."""
+    """The server's process pool, one worker per CPU; made with the first page, with the
+    libraries a first Run needs loaded, so that the first Run is as quick as the next."""
+    for module in ("plotly.graph_objects", "plotly.subplots", "scipy.stats"):
+        importlib.import_module(module)
     return SharedPool()
 
 

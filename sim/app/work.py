@@ -22,7 +22,15 @@ from sim.engine import run_replication
 from sim.runs.backends import Backend, Session
 from sim.scenario import Scenario
 
-__all__ = ["SharedBackend", "SharedPool", "occupancy_traces", "warm"]
+__all__ = [
+    "SMOOTHING_DAYS",
+    "SharedBackend",
+    "SharedPool",
+    "bands",
+    "occupancy_traces",
+    "rolling_mean",
+    "warm",
+]
 
 
 def warm() -> int:
@@ -38,15 +46,33 @@ def occupancy_traces(scenario: Scenario, seeds: tuple[int, ...]) -> list[dict[st
     return [run_replication(scenario, s, trace=True).occupancy_trace for s in seeds]
 
 
-def bands(traces: list[dict[str, list[int]]]) -> dict[str, dict[str, list[float]]]:
-    """Median and 10th and 90th percentiles over replications, day by day, per bed pool."""
+SMOOTHING_DAYS = 7
+"""Beds in use are averaged over this many days before the bands are taken: a pool of a
+few beds jumps between whole numbers from one midnight to the next."""
+
+
+def rolling_mean(values: np.ndarray, days: int = SMOOTHING_DAYS) -> np.ndarray:
+    """Mean of each row over a window of ``days`` ending on each day (shorter at the start)."""
+    csum = np.cumsum(values, axis=-1)
+    out = np.empty_like(csum)
+    out[..., :days] = csum[..., :days] / np.arange(1, min(days, values.shape[-1]) + 1)
+    if values.shape[-1] > days:
+        out[..., days:] = (csum[..., days:] - csum[..., :-days]) / days
+    return out
+
+
+def bands(
+    traces: list[dict[str, list[int]]], days: int = SMOOTHING_DAYS
+) -> dict[str, dict[str, list[float]]]:
+    """Median and 10th and 90th percentiles over replications, day by day, per bed pool,
+    of the beds in use averaged over the last ``days`` days."""
     out: dict[str, dict[str, list[float]]] = {}
     if not traces:
         return out
     for name in traces[0]:
         rows = [t[name] for t in traces if name in t]
-        days = min(len(r) for r in rows)
-        arr = np.array([r[:days] for r in rows], dtype=float)
+        length = min(len(r) for r in rows)
+        arr = rolling_mean(np.array([r[:length] for r in rows], dtype=float), days)
         lo, mid, hi = np.percentile(arr, [10, 50, 90], axis=0)
         out[name] = {"p10": lo.tolist(), "median": mid.tolist(), "p90": hi.tolist()}
     return out

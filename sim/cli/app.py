@@ -46,6 +46,7 @@ def streamlit_command(port: int, address: str) -> list[str]:
         "--server.runOnSave=false",
         "--server.fileWatcherType=none",
         "--global.developmentMode=false",
+        "--client.toolbarMode=viewer",
     ]
 
 

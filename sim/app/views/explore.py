@@ -74,9 +74,7 @@ def current_source() -> Source | None:
 
 
 def advanced_keys(source: Source) -> dict[str, str]:
-    return {
-        name: f"adv:{source.ident}:{name}" for name in ("replications", "seed", "days", "warmup")
-    }
+    return {name: f"adv:{source.ident}:{name}" for name in ("replications", "seed", "days")}
 
 
 def reset_advanced(source: Source) -> None:
@@ -119,15 +117,15 @@ def _choose() -> Source | None:
     return current_source()
 
 
-def _advanced(source: Source) -> tuple[int, int, list[str]]:
-    """Replications, seed and run-setting overrides (for both sides)."""
+def _advanced(source: Source) -> None:
+    """The Advanced settings: replications, seed and days measured (for both sides)."""
     assert source.scenario is not None
     run = source.scenario.run
     keys = advanced_keys(source)
     with st.expander("Advanced"):
         if keys["replications"] not in st.session_state:
             st.session_state[keys["replications"]] = DEFAULT_REPLICATIONS
-        n = st.number_input(
+        st.number_input(
             "Replications",
             min_value=1,
             max_value=MAX_REPLICATIONS,
@@ -138,7 +136,7 @@ def _advanced(source: Source) -> tuple[int, int, list[str]]:
         )
         if keys["seed"] not in st.session_state:
             st.session_state[keys["seed"]] = int(run.seed)
-        seed = st.number_input(
+        st.number_input(
             "Seed",
             min_value=0,
             step=1,
@@ -148,7 +146,7 @@ def _advanced(source: Source) -> tuple[int, int, list[str]]:
         )
         if keys["days"] not in st.session_state:
             st.session_state[keys["days"]] = float(run.days)
-        days = st.number_input(
+        st.number_input(
             "Days measured",
             min_value=1.0,
             step=1.0,
@@ -156,8 +154,6 @@ def _advanced(source: Source) -> tuple[int, int, list[str]]:
             help=f"Length of the measured period after {run.warmup_days:g} days' warm-up, "
             "for both sides. Counts are always per year.",
         )
-    extra = [] if float(days) == float(run.days) else [f"run.days={float(days)!r}"]
-    return int(n), int(seed), extra
 
 
 def _knob_panels(source: Source, knobs: list[Knob]) -> None:
@@ -232,6 +228,9 @@ def render() -> None:
     assert source.scenario is not None
     if source.scenario.description:
         st.caption(source.scenario.description)
+    exercise = st.session_state.get("teach_exercise")
+    if exercise:
+        st.info(f"Set up for the exercise “{exercise}” (see Teach): press **Run**.")
     knobs = knobs_for(source.scenario)
     _knob_panels(source, knobs)
     _advanced(source)
@@ -239,6 +238,7 @@ def render() -> None:
     changed = describe(knobs, values)
     st.caption("Changes: " + "; ".join(changed) if changed else "No changes yet.")
     if st.button("Run", type="primary"):
+        st.session_state.pop("teach_exercise", None)
         _run(source, knobs, values)
     run = st.session_state.get("explore_run")
     if run is not None:

@@ -822,7 +822,7 @@ def markdown(results: dict[str, Any]) -> str:
             "| scenario | patients | wall s (median) | patients/s | µs/patient | cost/patient vs 50k | peak RSS MB |",
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
-        for name, s in sc.scenarios.items():
+        for name, s in sc["scenarios"].items():
             lines.append(
                 f"| {name} | {s['patients']:,} | {_f(s['seconds_median'])} | {_f(s['patients_per_s_median'])} | "
                 f"{_f(s['us_per_patient_median'])} | {_f(s['cost_per_patient_vs_reference_median'])} | "

@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,18 +116,9 @@ def _stop(process: subprocess.Popen[bytes], grace_seconds: float = 10.0) -> None
         pass
 
 
-@contextmanager
-def serve_app(
-    script: Path, cwd: Path, log_path: Path, startup_seconds: float = 60.0
-) -> Iterator[str]:
-    """Serve ``script`` with Streamlit on a free loopback port and yield its URL.
-
-    The server runs in a process group of its own, so stopping it also stops any worker
-    processes the app started. If it exits or does not answer its health check within
-    ``startup_seconds``, the error names the log with what it printed.
-    """
-    port = free_port()
-    command = [
+def streamlit_run(script: Path, port: int) -> list[str]:
+    """``streamlit run`` of ``script`` on a loopback ``port``, headless, no usage statistics."""
+    return [
         sys.executable,
         "-m",
         "streamlit",
@@ -138,6 +129,23 @@ def serve_app(
         "--server.address=127.0.0.1",
         "--browser.gatherUsageStats=false",
     ]
+
+
+@contextmanager
+def serve_app(
+    command_for: Callable[[int], list[str]],
+    cwd: Path,
+    log_path: Path,
+    startup_seconds: float = 60.0,
+) -> Iterator[str]:
+    """Serve the app with ``command_for(port)`` on a free loopback port; yield its URL.
+
+    The server runs in a process group of its own, so stopping it also stops any worker
+    processes the app started. If it exits or does not answer its health check within
+    ``startup_seconds``, the error names the log with what it printed.
+    """
+    port = free_port()
+    command = command_for(port)
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(

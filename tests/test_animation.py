@@ -74,7 +74,7 @@ CASES = ["shipped", "pressed"]
 def test_record_window_is_the_replication_up_to_the_end(shipped) -> None:
     scenario, seed, _, end, rows, _ = shipped
     whole: list[LogRow] = []
-    run_replication(scenario, seed, log=lambda *row: whole.append(LogRow(*row)))
+    run_replication(scenario, seed, log=lambda *row: whole.append(LogRow(*row[:5])))
     assert rows == [r for r in whole if r.time_hours <= end]
     assert rows[-1].time_hours <= end < whole[-1].time_hours
 

@@ -129,7 +129,10 @@ def record_window(scenario: Scenario, seed: int, end_hours: float) -> list[LogRo
     rows: list[LogRow] = []
     append = rows.append
 
-    def log(time: float, patient: int, service: str, event: str, detail: str) -> None:
+    def log(
+        time: float, patient: int, service: str, event: str, detail: str, *more: object
+    ) -> None:
+        # (a log may pass more fields after these five, such as the cohort: not needed here)
         if time > end_hours:
             raise _WindowEnd
         append(LogRow(time, patient, service, event, detail))

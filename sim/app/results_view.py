@@ -10,7 +10,7 @@ import streamlit as st
 from sim.app import downloads
 from sim.app.charts import occupancy_figure
 from sim.app.flows import hospital_services, route_links, sankey_figure
-from sim.app.runner import nhsim_version
+from sim.app.runner import TRACED_REPLICATIONS, nhsim_version
 from sim.app.state import ExploreRun
 from sim.app.summary import (
     avoided_rows,
@@ -94,10 +94,16 @@ def _charts(run: ExploreRun) -> None:
     scenario = comparison.scenario.scenario
     fig = occupancy_figure(run.outcome.bands, scenario)
     if fig is not None:
+        n = min(run.replications, TRACED_REPLICATIONS)
+        traced = (
+            f"the {n} replications"
+            if n == run.replications
+            else f"the first {n} of the {run.replications} replications"
+        )
         st.subheader("Beds in use over the year")
         st.caption(
             f"Beds in use at midnight, averaged over the last {SMOOTHING_DAYS} days: the median "
-            "over replications with the changes, 10% to 90% of replications shaded, and the "
+            f"over {traced} with the changes, 10% to 90% of them shaded, and the "
             "unchanged scenario's median dashed."
         )
         st.plotly_chart(fig, key=f"occupancy-{run.outcome.key}")

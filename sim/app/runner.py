@@ -28,9 +28,20 @@ from sim.runs.compare import Comparison
 from sim.runs.tasks import chunk_ranges
 from sim.scenario import Scenario
 
-__all__ = ["Outcome", "Request", "RunCache", "execute", "nhsim_version", "run_cached"]
+__all__ = [
+    "TRACED_REPLICATIONS",
+    "Outcome",
+    "Request",
+    "RunCache",
+    "execute",
+    "nhsim_version",
+    "run_cached",
+]
 
 POOL_KINDS = ("virtual_ward", "intermediate_care", "acute")
+TRACED_REPLICATIONS = 10
+"""The occupancy bands come from the first this many replications of each side: enough for
+a median and a 10-90% band, at a fraction of the cost of tracing every replication."""
 
 
 def nhsim_version() -> str:
@@ -118,14 +129,15 @@ def _has_pools(scenario: Scenario) -> bool:
 def _traces(
     comparison: Comparison, pool: SharedPool, step: Callable[[int], None]
 ) -> dict[str, dict[str, dict[str, list[float]]]]:
-    """Occupancy bands of both sides, the replications cut into chunks for the pool."""
+    """Occupancy bands of both sides from their first :data:`TRACED_REPLICATIONS`
+    replications, cut into chunks for the pool."""
     sides = {"counterfactual": comparison.counterfactual, "scenario": comparison.scenario}
     futures: dict[Future[list[dict[str, list[int]]]], tuple[str, int]] = {}
     chunks: dict[tuple[str, int], tuple[int, ...]] = {}
     for side, results in sides.items():
         if not _has_pools(results.scenario):
             continue
-        for c in chunk_ranges(results.n, pool.workers):
+        for c in chunk_ranges(min(results.n, TRACED_REPLICATIONS), pool.workers):
             seeds = tuple(results.seeds[i] for i in c)
             chunks[(side, c.start)] = seeds
     done: dict[tuple[str, int], list[dict[str, list[int]]]] = {}
@@ -161,7 +173,7 @@ def execute(request: Request, pool: SharedPool, progress: Progress | None = None
     started = time.perf_counter()
     n = request.replications
     traced = _has_pools(request.counterfactual) + _has_pools(request.scenario)
-    total = 2 * n + traced * n
+    total = 2 * n + traced * min(n, TRACED_REPLICATIONS)
     count = 0
 
     def step(k: int) -> None:

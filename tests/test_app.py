@@ -350,12 +350,17 @@ def test_a_run_shows_what_compare_gives(monkeypatch: pytest.MonkeyPatch) -> None
         load_scenario(TEACHING), load_scenario(TEACHING, ["services.ucr.staff=2"]), N, 42
     )
     shown = metrics(at)
+    visits = (
+        ("Unplanned hospital visits avoided", "unplanned.hospital_visits")
+        if "unplanned.hospital_visits" in reference.scenario.metric_names()
+        else ("ED attendances avoided", "ed.attendances")
+    )
     for label, metric in (
         ("Conveyances avoided", "ambulance.conveyances"),
         ("Admissions avoided", "admissions.total"),
         ("Short stays avoided", "admissions.short_stay"),
         ("Bed days avoided", "acute.bed_days"),
-        ("ED attendances avoided", "ed.attendances"),
+        visits,
     ):
         assert shown[label] == fmt(reference.avoided(metric).mean), label
         assert interval_text(reference.avoided(metric)) in [c.value for c in at.caption]
@@ -500,16 +505,61 @@ def test_choices_survive_a_visit_to_another_view() -> None:
     assert by_label(at.slider, "ucr: clinicians on duty").value == 4
 
 
-def test_watch_offers_an_animation_of_the_chosen_scenario() -> None:
+def test_watch_animates_the_chosen_scenario_with_its_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import plotly.graph_objects as go
+
+    import sim.app.views.watch as watch
+    from sim.app.downloads import animation_available
+
+    asked: list[tuple[Any, int, float]] = []
+
+    def fake_animate(scenario: Any, seed: int, days: float) -> Any:
+        asked.append((scenario, seed, days))
+        return go.Figure(go.Scatter(x=[0, 1], y=[0, 1]))
+
+    monkeypatch.setattr(watch, "_animate", fake_animate)
+    monkeypatch.setattr(watch.downloads, "animation_available", lambda: True)
     at = app()
+    by_label(at.slider, "virtual_ward: beds").set_value(3)
+    at.run()
     at.sidebar.radio[0].set_value("Watch")
     at.run()
     assert not at.exception
-    assert by_label(at.slider, "Days to watch").value == 3
-    animate = by_label(at.button, "Animate")
-    from sim.app.downloads import animation_available
+    by_label(at.slider, "Days to watch").set_value(2)
+    at.run()
+    by_label(at.button, "Animate").click()
+    at.run()
+    assert not at.exception
+    ((scenario, seed, days),) = asked
+    assert scenario == load_scenario(TEACHING, ["services.virtual_ward.beds=3"]).model_copy(
+        update={"name": "teaching-variant"}
+    )
+    assert (seed, days) == (42, 2.0)
+    assert len(at.get("plotly_chart")) == 1
+    assert "Download animation (HTML)" in [b.label for b in at.get("download_button")]
+    monkeypatch.undo()
+    at = app()
+    at.sidebar.radio[0].set_value("Watch")
+    at.run()
+    assert by_label(at.button, "Animate").disabled is (not animation_available())
 
-    assert animate.disabled is (not animation_available())
+
+def test_a_failed_run_is_said_in_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.runs.tasks import RunFailed
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise RunFailed({"task": "ValueError: a worker failed"}, {})
+
+    at = app()
+    set_replications(at, N)
+    by_label(at.slider, "ucr: clinicians on duty").set_value(5)
+    at.run()
+    monkeypatch.setattr(compare_module, "compare", failing)
+    press_run(at)
+    assert any(e.value.startswith("The run failed: 1 task(s) failed") for e in at.error)
+    assert not at.metric
 
 
 # --------------------------------------------------------------------------- nhsim app

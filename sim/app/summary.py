@@ -169,7 +169,11 @@ def cost_rows(comparison: Comparison) -> list[CostRow]:
     names.sort(key=lambda m: (m != "cost.total", m))
     rows = []
     for m in names:
-        what = "all costs" if m == "cost.total" else m.split(".", 1)[1].replace("_", " ")
+        what = (
+            "all costs"
+            if m == "cost.total"
+            else m.split(".", 1)[1].replace(".", ": ").replace("_", " ")
+        )
         rows.append(CostRow(what, m, comparison.avoided(m)))
     return rows
 

@@ -18,6 +18,8 @@ from sim.app.runner import Request, run_cached
 from sim.app.sources import Source, configs_dir, load_shipped, load_upload, shipped_files
 from sim.app.state import ExploreRun, shared_cache, shared_pool
 from sim.app.widgets import draw_knobs, values_of
+from sim.runs.backends import BackendError
+from sim.runs.tasks import RunFailed
 from sim.scenario import ScenarioError
 
 __all__ = [
@@ -184,9 +186,14 @@ def _run(source: Source, knobs: list[Knob], values: dict[str, Any]) -> None:
     def progress(done: float) -> None:
         bar.progress(done, text=f"Running the replications… {100 * done:.0f}%")
 
-    outcome, cached = run_cached(
-        Request(counterfactual, scenario, n, seed), shared_pool(), shared_cache(), progress
-    )
+    try:
+        outcome, cached = run_cached(
+            Request(counterfactual, scenario, n, seed), shared_pool(), shared_cache(), progress
+        )
+    except (RunFailed, BackendError) as err:
+        bar.empty()
+        st.error(f"The run failed: {err}")
+        return
     bar.empty()
     run = ExploreRun(
         source, changes, run_set, describe(knobs, values), n, seed, outcome, cached=cached

@@ -54,7 +54,12 @@ def render() -> None:
     wanted = (scenario.model_dump_json(), int(seed), int(days))
     if clicked and available:
         with st.spinner("Simulating and drawing…"):
-            st.session_state["watch_figure"] = (wanted, _animate(scenario, int(seed), float(days)))
+            try:
+                fig = _animate(scenario, int(seed), float(days))
+            except Exception as exc:  # the page stays up whatever the animation meets
+                st.error(f"The animation could not be drawn: {type(exc).__name__}: {exc}")
+                return
+            st.session_state["watch_figure"] = (wanted, fig)
     stored = st.session_state.get("watch_figure")
     if stored is None:
         return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+from sim.cli.app import cmd_app
 from sim.cli.commands import cmd_compare, cmd_run, cmd_schema, cmd_validate, cmd_verify
 from sim.cli.format import (
     EXIT_BAD_INPUT,
@@ -40,6 +41,7 @@ COMMANDS = {
     "schema": cmd_schema,
     "verify": cmd_verify,
     "report": cmd_report,
+    "app": cmd_app,
 }
 
 

@@ -35,6 +35,14 @@ _seed = _whole_number(0)
 _replications = _whole_number(1, MAX_REPLICATIONS)
 
 
+def _port(text: str) -> int:
+    """An argparse type: a TCP port number, 1 to 65535."""
+    value = _whole_number(1)(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be <= 65535, got {value}")
+    return value
+
+
 def _add_scenario_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--set",
@@ -217,6 +225,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("schema", help="print the JSON schema of scenario files")
+
+    p = sub.add_parser(
+        "app",
+        help="serve the local web app (Streamlit) on the same engine, scenario files and seeds",
+    )
+    p.add_argument(
+        "--port", type=_port, default=8501, help="port to serve the app on (default 8501)"
+    )
+    p.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
 
     p = sub.add_parser(
         "verify", help="check the simulator against queueing theory and print a table"

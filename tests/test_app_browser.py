@@ -290,6 +290,28 @@ def test_results_download_is_what_nhsim_compare_writes(explored: Page, tmp_path:
     assert_no_traceback(page)
 
 
+def test_the_other_downloads_are_files_nhsim_reads_or_writes(
+    explored: Page, tmp_path: Path
+) -> None:
+    page = explored
+
+    def download(button: str) -> Path:
+        with page.expect_download(timeout=RUN_SECONDS * 1000) as d:
+            page.get_by_role("button", name=button).click()
+        saved = tmp_path / d.value.suggested_filename
+        d.value.save_as(saved)
+        return saved
+
+    scenario = load_scenario(download("Download scenario (TOML)"))
+    assert scenario.services["ucr"].staff == 2
+    assert scenario.run.days == DAYS
+    assert download("Download avoided figure (PNG)").read_bytes().startswith(b"\x89PNG")
+    assert download("Download report (PDF)").read_bytes().startswith(b"%PDF")
+    html = download("Download report (HTML)").read_text(encoding="utf-8")
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?(https?:)?//""", html)
+    assert_no_traceback(page)
+
+
 def test_compare_view_keeps_the_run(explored: Page, expected: Comparison, shots: Path) -> None:
     page = explored
     open_view(page, "Compare")

@@ -29,6 +29,7 @@ from sim.app.runner import Request, RunCache, run_cached
 from sim.app.sources import load_shipped, load_upload, shipped_files
 from sim.app.summary import avoided_rows, fmt, interval_text, saturation_notes
 from sim.app.tomlwriter import dumps
+from sim.app.widgets import literal
 from sim.app.work import SharedPool
 from sim.cli.main import main as cli_main
 from sim.runs import compare as compare_module
@@ -236,6 +237,12 @@ def test_a_route_back_goes_to_a_second_node() -> None:
     ]
 
 
+def test_messages_are_shown_as_written() -> None:
+    assert literal("x: must be >= 0, got -2") == "`x: must be >= 0, got -2`"
+    assert literal("a `b` c") == "``a `b` c``"
+    assert literal("`b`") == "`` `b` ``"
+
+
 def test_occupancy_bands_average_a_week_then_take_percentiles_over_replications() -> None:
     import numpy as np
 
@@ -440,7 +447,7 @@ def test_a_valid_upload_enables_run_and_a_bad_one_shows_the_cli_message(
     at.get("file_uploader")[0].set_value(("bad.toml", bad.encode(), "application/toml"))
     at.run()
     assert not at.exception
-    assert expected[0] in [e.value for e in at.error]
+    assert literal(expected[0]) in [e.value for e in at.error]  # shown as written, not as Markdown
     assert run_button(at).disabled
     assert not [s for s in at.slider]
 
@@ -558,7 +565,7 @@ def test_a_failed_run_is_said_in_the_page(monkeypatch: pytest.MonkeyPatch) -> No
     at.run()
     monkeypatch.setattr(compare_module, "compare", failing)
     press_run(at)
-    assert any(e.value.startswith("The run failed: 1 task(s) failed") for e in at.error)
+    assert any(e.value.startswith("The run failed: `1 task(s) failed") for e in at.error)
     assert not at.metric
 
 

@@ -14,8 +14,9 @@ import streamlit as st
 
 from sim.app.capacities import Knob
 from sim.app.sources import Source
+from sim.scenario import Problem
 
-__all__ = ["draw_knobs", "knob_state_key", "set_knobs", "values_of"]
+__all__ = ["draw_knobs", "knob_state_key", "literal", "set_knobs", "show_problems", "values_of"]
 
 
 def knob_state_key(source: Source, knob: Knob) -> str:
@@ -113,3 +114,21 @@ def values_of(source: Source, knobs: list[Knob]) -> dict[str, Any]:
     return {
         k.key: _value(k, st.session_state.get(knob_state_key(source, k), k.default)) for k in knobs
     }
+
+
+def literal(text: str) -> str:
+    """``text`` as a Markdown code span, so that the page shows it exactly as written.
+
+    Streamlit's Markdown would otherwise turn ``>=`` into ``≥``, ``->`` into an arrow and
+    pairs of ``_`` or ``*`` into emphasis: a message must read as the command line prints it."""
+    fence = "`"
+    while fence in text:
+        fence += "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def show_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
+    """Each problem of a scenario in an error box, worded exactly as the command line words it."""
+    for problem in problems:
+        st.error(literal(str(problem)))

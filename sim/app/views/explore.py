@@ -17,7 +17,7 @@ from sim.app.capacities import Knob, describe, knobs_for, overrides, unlimited_n
 from sim.app.runner import Request, run_cached
 from sim.app.sources import Source, configs_dir, load_shipped, load_upload, shipped_files
 from sim.app.state import ExploreRun, shared_cache, shared_pool
-from sim.app.widgets import draw_knobs, values_of
+from sim.app.widgets import draw_knobs, literal, show_problems, values_of
 from sim.runs.backends import BackendError
 from sim.runs.tasks import RunFailed
 from sim.scenario import ScenarioError
@@ -178,8 +178,7 @@ def _run(source: Source, knobs: list[Knob], values: dict[str, Any]) -> None:
         counterfactual = source.build(run_set)
         scenario = source.build(run_set + changes, rename=bool(changes))
     except ScenarioError as err:
-        for problem in err.problems:
-            st.error(str(problem))
+        show_problems(err.problems)
         return
     bar = st.progress(0.0, text="Running the replications…")
 
@@ -192,7 +191,7 @@ def _run(source: Source, knobs: list[Knob], values: dict[str, Any]) -> None:
         )
     except (RunFailed, BackendError) as err:
         bar.empty()
-        st.error(f"The run failed: {err}")
+        st.error("The run failed: " + literal(str(err)))
         return
     bar.empty()
     run = ExploreRun(
@@ -228,8 +227,7 @@ def render() -> None:
         return
     if not source.valid:
         st.error(f"{source.label} cannot be run:")
-        for problem in source.problems:
-            st.error(str(problem))
+        show_problems(source.problems)
         st.button("Run", type="primary", disabled=True)
         return
     assert source.scenario is not None

@@ -9,7 +9,7 @@ import streamlit as st
 from sim.app import downloads
 from sim.app.capacities import knobs_for, overrides
 from sim.app.views.explore import current_source
-from sim.app.widgets import values_of
+from sim.app.widgets import literal, show_problems, values_of
 from sim.scenario import ScenarioError
 
 __all__ = ["render"]
@@ -37,8 +37,7 @@ def render() -> None:
     try:
         scenario = source.build(changes, rename=bool(changes))
     except ScenarioError as err:
-        for problem in err.problems:
-            st.error(str(problem))
+        show_problems(err.problems)
         return
     st.caption(f"Scenario: {scenario.name}" + (f" ({'; '.join(changes)})" if changes else ""))
     if "watch:days" not in st.session_state:
@@ -57,7 +56,9 @@ def render() -> None:
             try:
                 fig = _animate(scenario, int(seed), float(days))
             except Exception as exc:  # the page stays up whatever the animation meets
-                st.error(f"The animation could not be drawn: {type(exc).__name__}: {exc}")
+                st.error(
+                    "The animation could not be drawn: " + literal(f"{type(exc).__name__}: {exc}")
+                )
                 return
             st.session_state["watch_figure"] = (wanted, fig)
     stored = st.session_state.get("watch_figure")

@@ -312,13 +312,38 @@ def test_the_other_downloads_are_files_nhsim_reads_or_writes(
     assert_no_traceback(page)
 
 
-def test_compare_view_keeps_the_run(explored: Page, expected: Comparison, shots: Path) -> None:
+def _conveyances_avoided(comparison: Comparison) -> float:
+    return comparison.avoided("ambulance.conveyances").mean
+
+
+def test_compare_view_sets_runs_side_by_side(
+    explored: Page, expected: Comparison, shots: Path
+) -> None:
+    """A second Run (one clinician, open around the clock) joins the first on Compare."""
     page = explored
+    set_slider(page, UCR_STAFF, 1)
+    choose(page, "ucr: opening hours", "00-24")
+    press_run(page)
+    base = _teaching_overrides()
+    counterfactual = load_scenario(TEACHING, base)
+    second = compare(
+        counterfactual,
+        load_scenario(TEACHING, [*base, "services.ucr.open_hours=00-24"]),
+        REPLICATIONS,
+        counterfactual.run.seed,
+    )
     open_view(page, "Compare")
-    table = page.get_by_test_id("stTable").first
-    row = next(r for r in avoided_rows(expected) if r.label == "Conveyances avoided")
-    expect(table).to_contain_text(f"{REPLICATIONS}, seed {expected.counterfactual.seed}")
-    expect(table).to_contain_text(fmt(row.avoided.mean))
+    kept, differences = page.get_by_test_id("stTable").nth(0), page.get_by_test_id("stTable").nth(1)
+    expect(kept.locator("th", has_text="teaching-variant")).to_have_count(2)
+    expect(kept).to_contain_text(f"{REPLICATIONS}, seed {counterfactual.run.seed}")
+    first_row = kept.locator("tr", has_text="Conveyances avoided")
+    for comparison in (expected, second):
+        iv = comparison.avoided("ambulance.conveyances")
+        expect(first_row).to_contain_text(f"{fmt(iv.mean)} ({fmt(iv.ci_low)} to {fmt(iv.ci_high)})")
+    gap = _conveyances_avoided(second) - _conveyances_avoided(expected)
+    expect(differences.locator("tr", has_text="Conveyances avoided")).to_contain_text(
+        f"{gap:+,.1f}"
+    )
     assert_no_traceback(page)
     screenshot(page, shots / "compare.png")
 

@@ -1,8 +1,9 @@
 """The built-in kinds of service, one registration each.
 
 Each registration ties a ``kind`` of scenario file to its scenario model (with its
-routing rules), its engine class, its metrics function, the cost items it counts and
-the network totals it adds to (see :mod:`sim.registry`). Registration order is the
+routing rules), its engine class, its metrics function, the cost items it counts, the
+network totals it adds to and the capacity it holds, as priced in
+``[costs.capacity.<svc>]`` (see :mod:`sim.registry`). Registration order is the
 order kinds are listed in messages and in the scenario reference.
 """
 
@@ -27,6 +28,7 @@ BUILT_IN = [
         CommunityResponseTeam.build,
         metrics.community_metrics,
         cost_items={"community_visit": "seen"},
+        capacity={"per_staffed_hour": "staffed_hours", "per_wte_year": "wte"},
     ),
     Kind(
         "hub",
@@ -34,6 +36,7 @@ BUILT_IN = [
         Hub.build,
         metrics.hub_metrics,
         cost_items={"hub_call": "answered_in_time"},
+        capacity={"per_staffed_hour": "staffed_hours", "per_wte_year": "wte"},
     ),
     Kind(
         "ambulance",
@@ -41,6 +44,7 @@ BUILT_IN = [
         AmbulanceService.build,
         metrics.ambulance_metrics,
         cost_items={"conveyance": "conveyances", "ambulance_call": "calls"},
+        capacity={"per_vehicle_hour": "vehicle_hours_available"},
     ),
     Kind(
         "virtual_ward",
@@ -48,6 +52,7 @@ BUILT_IN = [
         BedPoolService.build,
         metrics.bed_pool_metrics,
         cost_items={"virtual_ward_day": "bed_days"},
+        capacity={"per_bed_day": "bed_days_available"},
     ),
     Kind(
         "intermediate_care",
@@ -55,6 +60,7 @@ BUILT_IN = [
         BedPoolService.build,
         metrics.bed_pool_metrics,
         cost_items={"intermediate_care_day": "bed_days"},
+        capacity={"per_bed_day": "bed_days_available"},
     ),
     Kind(
         "ed",
@@ -69,6 +75,7 @@ BUILT_IN = [
         AcuteService.build,
         metrics.acute_metrics,
         cost_items={"admission": "admissions", "acute_bed_day": "bed_days"},
+        capacity={"per_bed_day": "bed_days_available"},
         totals={
             "admissions.total": "admissions",
             "admissions.short_stay": "short_stays",

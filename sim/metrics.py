@@ -2,7 +2,8 @@
 
 Counts, bed days and costs are per year of the measured period (after warm-up)
 unless the name says otherwise; fractions, hours, minutes and means are as named.
-Every metric is defined in ``docs/reference/metrics.md``.
+Headline counts are also given by cohort (``<metric>.by_cohort.<cohort>``). Every
+metric is defined in ``docs/reference/metrics.md``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sim.engine.core import Tally
 from sim.engine.hospital import AcuteTally, EDTally
 from sim.engine.hub import HubTally
 from sim.engine.outcome import OutcomeTally
+from sim.scenario.appraisal import HOURS_PER_WTE, PRODUCTIVE_SHARE
 
 __all__ = ["Period", "compute_metrics", "is_headline"]
 
@@ -41,6 +43,11 @@ _HEADLINE = {
     "delayed_discharge_days",
     "short_stay",
     "total",
+    "wte",
+    "hospital_visits",
+    "share",
+    "activity",
+    "capacity",
 }
 
 
@@ -55,10 +62,42 @@ Out = dict[str, float]
 
 @dataclass(frozen=True)
 class Period:
-    """The measured period: counts are scaled by ``per_year``; levels divide by ``hours``."""
+    """The measured period: counts are scaled by ``per_year``; levels divide by ``hours``.
+    With it, what the metrics need to name and convert: the population's ``cohorts`` (for
+    ``.by_cohort.<cohort>``) and the rostered hours of one whole-time equivalent a year."""
 
     per_year: float
     hours: float
+    cohorts: tuple[str, ...] = ()
+    wte_hours: float = HOURS_PER_WTE * PRODUCTIVE_SHARE
+
+
+def _by_cohort(
+    out: Out, metric: str, counts: list[int] | list[float], scale: float, period: Period
+) -> None:
+    """``<metric>.by_cohort.<cohort>``: ``counts`` (one per cohort index) × ``scale``."""
+    for cohort, n in zip(period.cohorts, counts):
+        out[f"{metric}.by_cohort.{cohort}"] = n * scale
+
+
+def _staffed(
+    name: str, staffed_hours: float, arrivals: int, work_hours: float, period: Period, out: Out
+) -> None:
+    """What a rostered service holds: clinician-hours on duty a year, as whole-time
+    equivalents, and the offered load (arrivals × mean work ÷ hours on duty)."""
+    staffed = staffed_hours * period.per_year
+    out[f"{name}.staffed_hours"] = staffed
+    out[f"{name}.wte"] = staffed / period.wte_hours
+    out[f"{name}.offered_load"] = _ratio(arrivals * work_hours, staffed_hours)
+
+
+def _beds_held(name: str, beds: int | None, work_hours: float, period: Period, out: Out) -> None:
+    """What a pool of finite beds holds: bed days available a year, and the offered load
+    (bed-hours of care sought ÷ bed-hours available)."""
+    if beds is None:
+        return
+    out[f"{name}.bed_days_available"] = beds * period.hours / 24.0 * period.per_year
+    out[f"{name}.offered_load"] = _ratio(work_hours, beds * period.hours)
 
 
 def _ratio(num: float, den: float) -> float:
@@ -80,6 +119,7 @@ def community_metrics(name: str, t: TeamTally, period: Period, out: Out) -> None
         out[f"{name}.after_visit.{dest}"] = n * per_year
     out[f"{name}.utilisation"] = _ratio(t.busy_hours - t.overtime_hours, t.staffed_hours)
     out[f"{name}.overtime_hours"] = t.overtime_hours * per_year
+    _staffed(name, t.staffed_hours, t.referrals, t.visit_hours_mean, period, out)
 
 
 def hub_metrics(name: str, t: HubTally, period: Period, out: Out) -> None:
@@ -95,6 +135,7 @@ def hub_metrics(name: str, t: HubTally, period: Period, out: Out) -> None:
     out[f"{name}.declined"] = t.declined * per_year
     out[f"{name}.no_capacity"] = t.no_capacity * per_year
     out[f"{name}.utilisation"] = _ratio(t.busy_hours - t.overtime_hours, t.staffed_hours)
+    _staffed(name, t.staffed_hours, t.calls, t.call_hours_mean, period, out)
 
 
 def ambulance_metrics(name: str, t: AmbulanceTally, period: Period, out: Out) -> None:
@@ -110,6 +151,9 @@ def ambulance_metrics(name: str, t: AmbulanceTally, period: Period, out: Out) ->
     out[f"{name}.mean_response_minutes"] = _ratio(t.response_sum * 60.0, t.responded)
     if t.fleet != math.inf:
         out[f"{name}.utilisation"] = _ratio(t.vehicle_hours, t.fleet * hours)
+        out[f"{name}.vehicle_hours_available"] = t.fleet * hours * per_year
+    _by_cohort(out, f"{name}.calls", t.calls_by_cohort, per_year, period)
+    _by_cohort(out, f"{name}.conveyances", t.conveyances_by_cohort, per_year, period)
 
 
 def bed_pool_metrics(name: str, t: BedPoolTally, period: Period, out: Out) -> None:
@@ -128,6 +172,7 @@ def bed_pool_metrics(name: str, t: BedPoolTally, period: Period, out: Out) -> No
     out[f"{name}.mean_los_days"] = _ratio(t.los_sum_hours / 24.0, t.admissions)
     for dest, n in t.at_end.items():
         out[f"{name}.at_end.{dest}"] = n * per_year
+    _beds_held(name, t.beds, (t.step_ups + t.step_downs) * t.mean_los_hours, period, out)
 
 
 def ed_metrics(name: str, t: EDTally, period: Period, out: Out) -> None:
@@ -137,6 +182,7 @@ def ed_metrics(name: str, t: EDTally, period: Period, out: Out) -> None:
     for route, n in sorted(t.attendances_by_route.items()):
         out[f"{name}.attendances.{route}"] = n * per_year
     out[f"{name}.admitted"] = t.admitted * per_year
+    _by_cohort(out, f"{name}.attendances", t.attendances_by_cohort, per_year, period)
 
 
 def acute_metrics(name: str, t: AcuteTally, period: Period, out: Out) -> None:
@@ -158,6 +204,11 @@ def acute_metrics(name: str, t: AcuteTally, period: Period, out: Out) -> None:
     out[f"{name}.mean_boarding_hours"] = _ratio(t.boarding_hours, t.boarded) if t.boarded else 0.0
     for dest, n in t.discharged.items():
         out[f"{name}.discharged.{dest}"] = n * per_year
+    out[f"{name}.direct_admissions"] = t.direct_admissions * per_year
+    _by_cohort(out, f"{name}.admissions", t.admissions_by_cohort, per_year, period)
+    _by_cohort(out, f"{name}.short_stays", t.short_stays_by_cohort, per_year, period)
+    _by_cohort(out, f"{name}.bed_days", t.bed_hours_by_cohort, per_year / 24.0, period)
+    _beds_held(name, t.beds, t.los_sum_hours + t.arranging_hours, period, out)
 
 
 def outcome_metrics(name: str, t: OutcomeTally, period: Period, out: Out) -> None:
@@ -180,24 +231,82 @@ def _cost_base(out: Out, tally: Tally, item: str) -> float:
     )
 
 
+def _totals(out: Out, tally: Tally, period: Period) -> Out:
+    """Network totals: each kind's ``totals``, summed over its services (and by cohort,
+    from ``<svc>.<suffix>.by_cohort.<cohort>`` where the services report them)."""
+    totals: Out = {}
+    present = set(tally.kinds.values())
+    for kind in registry.kinds():
+        if kind.name not in present:
+            continue
+        names = [n for n, k in tally.kinds.items() if k == kind.name]
+        for total, suffix in kind.totals.items():
+            totals[total] = totals.get(total, 0.0) + _sum(out, tally, kind.name, suffix)
+            for cohort in period.cohorts:
+                part = f"{suffix}.by_cohort.{cohort}"
+                found = [out[f"{n}.{part}"] for n in names if f"{n}.{part}" in out]
+                if found:
+                    key = f"{total}.by_cohort.{cohort}"
+                    totals[key] = totals.get(key, 0.0) + sum(found)
+    return totals
+
+
+def _unplanned(out: Out, tally: Tally, period: Period) -> None:
+    """Unplanned hospital visits, counted once each, and the share of each cohort's urgent
+    need met without one (see :mod:`sim.engine.visits`)."""
+    if tally.hospital_visits is None:
+        return
+    per_year = period.per_year
+    out["unplanned.hospital_visits"] = sum(tally.hospital_visits) * per_year
+    _by_cohort(out, "unplanned.hospital_visits", tally.hospital_visits, per_year, period)
+    patients, arrivals = tally.hospital_patients, tally.arrivals_by_cohort
+    out["home.share"] = 1.0 - _ratio(sum(patients), sum(arrivals))
+    shares = [1.0 - _ratio(p, a) for p, a in zip(patients, arrivals)]
+    _by_cohort(out, "home.share", shares, 1.0, period)
+
+
+def _costs(out: Out, tally: Tally) -> None:
+    """``cost.activity.<item>`` (unit × the quantity the item is charged on),
+    ``cost.capacity.<svc>`` (what each priced service holds × its prices, plus any fixed
+    cost), their subtotals ``cost.activity`` and ``cost.capacity``, and ``cost.total``."""
+    if not tally.costs and not tally.capacity_prices:
+        return
+    activity = capacity = 0.0
+    if tally.costs:
+        for item, unit in tally.costs.items():
+            value = unit * _cost_base(out, tally, item)
+            out[f"cost.activity.{item}"] = value
+            activity += value
+        out["cost.activity"] = activity
+    if tally.capacity_prices:
+        for name, prices in tally.capacity_prices.items():
+            measures = registry.get(tally.kinds[name]).capacity
+            value = 0.0
+            for key, unit in prices.items():
+                # the scenario checks allow only the prices a service's kind holds
+                value += unit if key == "fixed_per_year" else unit * out[f"{name}.{measures[key]}"]
+            out[f"cost.capacity.{name}"] = value
+            capacity += value
+        out["cost.capacity"] = capacity
+    out["cost.total"] = activity + capacity
+
+
 def compute_metrics(tally: Tally) -> dict[str, float]:
-    """The named metrics of one replication (each kind's own, then network totals, then costs)."""
-    period = Period(tally.clock.per_year, float(tally.clock.measured_hours))
+    """The named metrics of one replication (each kind's own, then network totals,
+    unplanned hospital visits, then costs)."""
+    period = Period(
+        tally.clock.per_year,
+        float(tally.clock.measured_hours),
+        tuple(tally.cohorts),
+        tally.wte_hours,
+    )
     out: Out = {}
     for name, counts in tally.arrivals.items():
         out[f"demand.{name}.arrivals"] = counts * period.per_year
+    _by_cohort(out, "demand.arrivals", tally.arrivals_by_cohort, period.per_year, period)
     for name, t in tally.services.items():
         registry.get(tally.kinds[name]).metrics(name, t, period, out)
-    present = set(tally.kinds.values())
-    for kind in registry.kinds():
-        if kind.name in present:
-            for total, suffix in kind.totals.items():
-                out[total] = _sum(out, tally, kind.name, suffix)
-    if tally.costs:
-        total_cost = 0.0
-        for item, unit in tally.costs.items():
-            value = unit * _cost_base(out, tally, item)
-            out[f"cost.{item}"] = value
-            total_cost += value
-        out["cost.total"] = total_cost
+    out.update(_totals(out, tally, period))
+    _unplanned(out, tally, period)
+    _costs(out, tally)
     return out

@@ -9,7 +9,9 @@ A kind ties together, in one registration:
 - its **metrics function** ``metrics(name, tally, period, out)``, which turns the
   engine's typed tally into named metrics (see :mod:`sim.metrics`),
 - which **cost items** it counts (``cost.activity.<item>``: unit cost × one of its
-  metrics) and which of its metrics add up into network **totals** (``admissions.total``).
+  metrics) and which of its metrics add up into network **totals** (``admissions.total``),
+- what **capacity** it holds and how a planner prices it (``[costs.capacity.<svc>]``:
+  ``per_staffed_hour`` × ``<svc>.staffed_hours``, say), for ``cost.capacity.<svc>``.
 
 This module imports nothing from the rest of nhsim, so every layer can read it: the
 scenario layer reads the models, the engine the engine classes, the metrics the
@@ -44,7 +46,12 @@ class Kind:
     ``{"community_visit": "seen"}``: the item costs unit × ``<svc>.seen``, summed over services."""
     totals: dict[str, str] = field(default_factory=dict)
     """Network total → the metric suffix summed into it over the services of this kind,
-    e.g. ``{"admissions.total": "admissions"}``."""
+    e.g. ``{"admissions.total": "admissions"}`` (and ``<total>.by_cohort.<cohort>`` from
+    ``<svc>.<suffix>.by_cohort.<cohort>`` where the services report them)."""
+    capacity: dict[str, str] = field(default_factory=dict)
+    """Capacity price (a key of ``[costs.capacity.<svc>]``) → the metric suffix of what the
+    service holds that it multiplies, e.g. ``{"per_bed_day": "bed_days_available"}``.
+    Every kind may also have a ``fixed_per_year``; a kind with none of these has only that."""
 
 
 _KINDS: dict[str, Kind] = {}

@@ -15,13 +15,19 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Recorder:
-    """An event log for :func:`sim.engine.run_replication`: keeps every movement in order."""
+    """An event log for :func:`sim.engine.run_replication`: keeps every movement in order,
+    and each patient's cohort index (``cohorts``), checking that it never changes."""
 
     def __init__(self) -> None:
         self.events: list[tuple[float, int, str, str, str]] = []
+        self.cohorts: dict[int, int] = {}
 
-    def __call__(self, time: float, patient: int, service: str, event: str, detail: str) -> None:
+    def __call__(
+        self, time: float, patient: int, service: str, event: str, detail: str, cohort: int
+    ) -> None:
         self.events.append((time, patient, service, event, detail))
+        known = self.cohorts.setdefault(patient, cohort)
+        assert known == cohort, f"patient {patient} logged in cohort {cohort}, earlier {known}"
 
     def of(self, service: str, event: str | None = None) -> list[tuple[float, int, str, str, str]]:
         """The events at ``service`` (of kind ``event`` if given), in log order."""

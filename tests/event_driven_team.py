@@ -46,6 +46,7 @@ class CommunityResponseTeam(StaffedQueue):
         super().__init__(env, name, spec, clock, patience, log)
         self.target = spec.target_hours
         self._visit = streams.sampler(f"{name}.visit", spec.visit_minutes.sample, 1.0 / 60.0)
+        self._visit_hours_mean = spec.visit_minutes.mean / 60.0
         self.after_names = list(spec.after_visit)
         self._after = streams.choice(f"{name}.after_visit", list(spec.after_visit.values()))
         esc = spec.escalation or {}
@@ -92,6 +93,7 @@ class CommunityResponseTeam(StaffedQueue):
             wait_sum=self.wait_sum,
             escalated=dict(zip(self.escalation_names, self.escalated)),
             outcomes=dict(zip(self.after_names, self.outcomes)),
+            visit_hours_mean=self._visit_hours_mean,
         )
 
     # -- flow --------------------------------------------------------------------
@@ -113,7 +115,7 @@ class CommunityResponseTeam(StaffedQueue):
             self._escalate_to(),
         )
         if self._log is not None:
-            self._log(now, patient.id, self.name, "referred", "")
+            self._log(now, patient.id, self.name, "referred", "", patient.cohort)
         if self.busy < self.on_shift and not self.queue:  # the common case of enqueue(), inline
             self.arrivals += 1
             self._start(entry, now)
@@ -125,7 +127,9 @@ class CommunityResponseTeam(StaffedQueue):
         self.outcomes[dest] += 1
         patient = entry[2]
         if self._log is not None:
-            self._log(now, patient.id, self.name, "visit_end", self.after_names[dest])
+            self._log(
+                now, patient.id, self.name, "visit_end", self.after_names[dest], patient.cohort
+            )
         patient.via = self.name
         self._after_targets[dest](patient)
 
@@ -134,6 +138,8 @@ class CommunityResponseTeam(StaffedQueue):
         self.escalated[dest] += 1
         patient = entry[2]
         if self._log is not None:
-            self._log(now, patient.id, self.name, "escalated", self.escalation_names[dest])
+            self._log(
+                now, patient.id, self.name, "escalated", self.escalation_names[dest], patient.cohort
+            )
         patient.via = self.name
         self._esc_targets[dest](patient)

@@ -71,7 +71,7 @@ def network(
 
 def simulate(scen, seed: int):
     events: list = []
-    tally = run_replication(scen, seed, log=lambda *e: events.append(e))
+    tally = run_replication(scen, seed, log=lambda *e: events.append(e[:5]))
     return tally, events
 
 

@@ -232,7 +232,7 @@ def ucr_scenario(staff: int, extra_source: bool = False):
 
 def _log(scen, seed: int = 21):
     events: list = []
-    tally = run_replication(scen, seed, log=lambda *e: events.append(e))
+    tally = run_replication(scen, seed, log=lambda *e: events.append(e[:5]))
     return tally, events
 
 

@@ -117,7 +117,7 @@ def case(request):
     spec = CASES[request.param]
     scen = team_scenario(spec["team"], spec["lam"], spec["visit"])
     events: list = []
-    tally = run_replication(scen, seed=31, log=lambda *e: events.append(e))
+    tally = run_replication(scen, seed=31, log=lambda *e: events.append(e[:5]))
     ucr = [e for e in events if e[2] == "ucr"]
     return request.param, scen, tally, ucr, week_roster(scen.services["ucr"])
 
@@ -206,7 +206,7 @@ def test_weekend_closure_leaves_weekends_empty() -> None:
     spec = CASES["mon-fri 08-20"]
     scen = team_scenario(spec["team"], spec["lam"], spec["visit"])
     events: list = []
-    tally = run_replication(scen, seed=5, log=lambda *e: events.append(e))
+    tally = run_replication(scen, seed=5, log=lambda *e: events.append(e[:5]))
     starts = np.array([e[0] for e in events if e[3] == "visit_start"])
     day = ((np.floor(starts).astype(int) - tally.clock.warmup_hours) // 24) % 7
     assert set(day.tolist()) == {0, 1, 2, 3, 4}
@@ -228,7 +228,7 @@ def test_without_a_roster_the_team_is_on_all_week() -> None:
     )
     assert np.array_equal(week_roster(scen.services["ucr"]), np.full(168, 4))
     events: list = []
-    run_replication(scen, seed=8, log=lambda *e: events.append(e))
+    run_replication(scen, seed=8, log=lambda *e: events.append(e[:5]))
     starts = np.array([e[0] for e in events if e[3] == "visit_start"])
     hours = np.unique(np.floor(starts).astype(int) % 168)
     assert hours.size == 168
@@ -334,7 +334,7 @@ def test_no_visit_starts_at_the_instant_a_shift_ends() -> None:
         {"roster": HANDOVER_ROSTER}, 5.0, {"dist": "fixed", "mean": 180}, days=7, warmup_hours=0
     )
     events: list = []
-    tally = run_replication(scen, seed=1, log=lambda *e: events.append(e))
+    tally = run_replication(scen, seed=1, log=lambda *e: events.append(e[:5]))
     week = week_roster(scen.services["ucr"])
     off = [e for e in events if e[3] == "visit_start" and staff_at(week, tally.clock, e[0]) == 0]
     assert off == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -31,6 +32,12 @@ __all__ = [
     "rolling_mean",
     "warm",
 ]
+
+
+def _worker_start() -> None:
+    """Each worker ignores Ctrl-C: stopping the server is the server's to handle, and a
+    worker that died of it would print a traceback for each CPU."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def warm() -> int:
@@ -96,7 +103,9 @@ class SharedPool:
         self.executor = self._make()
 
     def _make(self) -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=_context(), initializer=_worker_start
+        )
         for _ in range(self.workers):  # start the workers now, not at the first Run
             pool.submit(warm)
         return pool

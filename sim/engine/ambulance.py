@@ -50,6 +50,10 @@ class AmbulanceTally(ServiceTally):
     """Vehicle-hours busy in the measured period (with a fleet)."""
     fleet: float
     """Vehicles (inf: unlimited)."""
+    calls_by_cohort: list[int]
+    """``calls`` by cohort index."""
+    conveyances_by_cohort: list[int]
+    """``conveyances`` by cohort index."""
 
 
 class AmbulanceService(Service):
@@ -80,6 +84,7 @@ class AmbulanceService(Service):
         self._convey_time = streams.sampler(
             f"{name}.convey_time", spec.convey_minutes.sample, 1.0 / 60.0
         )
+        self._cohorts = len(cohorts)
         self._outcome = []
         for cohort in cohorts:
             split = spec.on_scene_by_cohort.get(cohort, spec.on_scene)
@@ -124,6 +129,8 @@ class AmbulanceService(Service):
         self.diverted_count = 0
         self.responded = 0
         self.response_sum = 0.0
+        self.calls_by_cohort = [0] * self._cohorts
+        self.conveyances_by_cohort = [0] * self._cohorts
         self.in_system_start = self.holding
 
     @property
@@ -145,6 +152,8 @@ class AmbulanceService(Service):
             response_sum=self.response_sum,
             vehicle_hours=self._vehicles.area,
             fleet=self.fleet,
+            calls_by_cohort=list(self.calls_by_cohort),
+            conveyances_by_cohort=list(self.conveyances_by_cohort),
         )
 
     # -- flow --------------------------------------------------------------------
@@ -152,8 +161,9 @@ class AmbulanceService(Service):
         """A 999 call about ``patient``."""
         now = self.env.now
         self.calls += 1
+        self.calls_by_cohort[patient.cohort] += 1
         if self._log is not None:
-            self._log(now, patient.id, self.name, "call", "")
+            self._log(now, patient.id, self.name, "call", "", patient.cohort)
         if self._vehicles.level < self.fleet:
             self._dispatch(now, patient, now)
         else:
@@ -175,7 +185,7 @@ class AmbulanceService(Service):
         if outcome == TREATED:
             self.treated += 1
             if self._log is not None:
-                self._log(now, patient.id, self.name, "treated_on_scene", "")
+                self._log(now, patient.id, self.name, "treated_on_scene", "", patient.cohort)
             self.with_crew -= 1
             self._release(now)
             patient.via = self.name
@@ -202,8 +212,9 @@ class AmbulanceService(Service):
 
     def _convey(self, patient: Patient, now: float) -> None:
         self.conveyances += 1
+        self.conveyances_by_cohort[patient.cohort] += 1
         if self._log is not None:
-            self._log(now, patient.id, self.name, "conveyed", self.convey_name)
+            self._log(now, patient.id, self.name, "conveyed", self.convey_name, patient.cohort)
         travel = self._convey_time()
         if travel > 0.0:
             self.env.timeout(travel, patient).callbacks.append(self._handover)

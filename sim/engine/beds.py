@@ -49,6 +49,8 @@ class BedPoolTally(ServiceTally):
     """Beds or slots (None: unlimited)."""
     waiting_end: int
     """Step-down patients still waiting at the end of the run."""
+    mean_los_hours: float
+    """The mean of the scenario's length of stay (for the offered load)."""
 
 
 class BedPoolService(Service):
@@ -143,6 +145,7 @@ class BedPoolService(Service):
             at_end=dict(zip(self.end_names, self.ended)),
             beds=self.capacity,
             waiting_end=len(self.waiting),
+            mean_los_hours=self.spec.los_days.mean * 24.0,
         )
 
     # -- flow --------------------------------------------------------------------
@@ -155,7 +158,9 @@ class BedPoolService(Service):
         else:
             self.blocked += 1
             if self._log is not None:
-                self._log(now, patient.id, self.name, "blocked", self.spec.when_full or "")
+                self._log(
+                    now, patient.id, self.name, "blocked", self.spec.when_full or "", patient.cohort
+                )
             self._when_full(patient)  # type: ignore[misc]  # keeps ``via``: the ED sees who sent it
 
     def step_down(self, patient: Patient, hospital: Any) -> bool:
@@ -167,7 +172,7 @@ class BedPoolService(Service):
             return True
         self.waited += 1
         if self._log is not None:
-            self._log(now, patient.id, self.name, "waiting_in_acute", hospital.name)
+            self._log(now, patient.id, self.name, "waiting_in_acute", hospital.name, patient.cohort)
         self.waiting.append((now, patient, hospital))
         hospital.start_delay()
         return False
@@ -189,7 +194,7 @@ class BedPoolService(Service):
             self.admissions += 1
             self.los_sum += los
         if self._log is not None:
-            self._log(now, patient.id, self.name, "admitted", f"{los / 24.0:.6f}")
+            self._log(now, patient.id, self.name, "admitted", f"{los / 24.0:.6f}", patient.cohort)
         if dest < 0:
             dest = self._at_end()
         self.env.timeout(los, (patient, dest)).callbacks.append(self._discharge)
@@ -200,10 +205,12 @@ class BedPoolService(Service):
         self._occupancy.change(now, -1)
         self.ended[dest] += 1
         if self._log is not None:
-            self._log(now, patient.id, self.name, "discharged", self.end_names[dest])
+            self._log(
+                now, patient.id, self.name, "discharged", self.end_names[dest], patient.cohort
+            )
         patient.via = self.name
         self._end_targets[dest](patient)
         if self.waiting and self.occupied < self.beds:
             _, waiting, hospital = self.waiting.popleft()
-            hospital.end_delay()
+            hospital.end_delay(waiting)
             self._occupy(waiting, now, self._los())

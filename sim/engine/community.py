@@ -57,6 +57,8 @@ class TeamTally(StaffedTally):
     """Patients not reached in time, by escalation route."""
     outcomes: dict[str, int]
     """Visits ended, by after-visit route."""
+    visit_hours_mean: float = float("nan")
+    """The mean of the scenario's visit length (for the offered load)."""
 
 
 class CommunityResponseTeam(Service):
@@ -87,6 +89,7 @@ class CommunityResponseTeam(Service):
         self._w0 = float(clock.warmup_hours)
         self._w1 = float(clock.horizon_hours)
         self._visit = streams.sampler(f"{name}.visit", spec.visit_minutes.sample, 1.0 / 60.0)
+        self._visit_hours_mean = spec.visit_minutes.mean / 60.0
         self.after_names = list(spec.after_visit)
         self._after = streams.choice(f"{name}.after_visit", list(spec.after_visit.values()))
         esc = spec.escalation or {}
@@ -171,6 +174,7 @@ class CommunityResponseTeam(Service):
             wait_sum=self.wait_sum,
             escalated=dict(zip(self.escalation_names, self.escalated)),
             outcomes=dict(zip(self.after_names, outcomes)),
+            visit_hours_mean=self._visit_hours_mean,
         )
 
     # -- the roster ----------------------------------------------------------------
@@ -215,7 +219,7 @@ class CommunityResponseTeam(Service):
         self.arrivals += 1
         log = self._log
         if log is not None:
-            log(now, pid, self.name, "referred", "")
+            log(now, pid, self.name, "referred", "", cohort)
         start = self._assign(now, visit, now + self.patience)
         if not now <= start < NEVER:  # RENEGE or NEVER
             if start == RENEGE:
@@ -292,7 +296,14 @@ class CommunityResponseTeam(Service):
             self._end_events.pop(end, None)
         self.outcomes[dest] += 1
         if self._log is not None:
-            self._log(self.env.now, patient.id, self.name, "visit_end", self.after_names[dest])
+            self._log(
+                self.env.now,
+                patient.id,
+                self.name,
+                "visit_end",
+                self.after_names[dest],
+                patient.cohort,
+            )
         patient.via = self.name
         self._after_targets[dest](patient)
 
@@ -300,7 +311,14 @@ class CommunityResponseTeam(Service):
         patient, dest = ev.value
         self.escalated[dest] += 1
         if self._log is not None:
-            self._log(self.env.now, patient.id, self.name, "escalated", self.escalation_names[dest])
+            self._log(
+                self.env.now,
+                patient.id,
+                self.name,
+                "escalated",
+                self.escalation_names[dest],
+                patient.cohort,
+            )
         patient.via = self.name
         self._esc_targets[dest](patient)
 
@@ -315,4 +333,7 @@ class _StartRow:
 
     def __call__(self, ev: simpy.Event | None) -> None:
         team = self.team
-        team._log(team.env.now, self.patient.id, team.name, "visit_start", f"{self.wait:.6f}")  # type: ignore[misc]
+        patient = self.patient
+        team._log(  # type: ignore[misc]
+            team.env.now, patient.id, team.name, "visit_start", f"{self.wait:.6f}", patient.cohort
+        )

@@ -9,6 +9,7 @@ into the named metrics.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,6 +31,8 @@ from sim.engine.service import (
     ServiceTally,
 )
 from sim.engine.streams import Streams
+from sim.engine.visits import HospitalVisits
+from sim.scenario.appraisal import HOURS_PER_WTE, PRODUCTIVE_SHARE
 from sim.scenario.model import HOME, Scenario
 
 __all__ = ["EventLog", "Tally", "run_replication"]
@@ -43,10 +46,24 @@ class Tally:
     kinds: dict[str, str] = field(default_factory=dict)
     services: dict[str, ServiceTally] = field(default_factory=dict)
     arrivals: dict[str, int] = field(default_factory=dict)
+    cohorts: list[str] = field(default_factory=list)
+    """The population's cohorts, in order: the ``*_by_cohort`` lists are indexed by them."""
+    arrivals_by_cohort: list[int] = field(default_factory=list)
+    """Arrivals from every demand source in the measured period, by cohort."""
+    hospital_visits: list[int] | None = None
+    """Unplanned hospital visits by cohort (None: the scenario has no ED or acute beds)."""
+    hospital_patients: list[int] = field(default_factory=list)
+    """Patients from demand sources whose first unplanned hospital visit fell in the
+    measured period, by cohort."""
     patients: int = 0
     exited: int = 0
     in_system_end: int = 0
     costs: dict[str, float] = field(default_factory=dict)
+    """Activity unit costs given: cost item → pounds."""
+    capacity_prices: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Capacity prices given, by service: ``[costs.capacity.<svc>]``."""
+    wte_hours: float = HOURS_PER_WTE * PRODUCTIVE_SHARE
+    """Rostered hours of one whole-time equivalent a year (for ``<svc>.wte``)."""
     occupancy_trace: dict[str, list[int]] = field(default_factory=dict)
     """With ``trace``: beds in use in each bed pool at each midnight of the measured period."""
 
@@ -89,6 +106,10 @@ class _DemandStream:
     def measured(self) -> int:
         """Arrivals since the end of the warm-up."""
         return self._i - self._i0
+
+    def measured_by_cohort(self) -> Counter[int]:
+        """Arrivals since the end of the warm-up, by cohort index (counted at the end)."""
+        return Counter(self.cohorts[self._i0 : self._i])
 
     def reset(self) -> None:
         self._i0 = self._i
@@ -137,6 +158,7 @@ class _Engine:
         self.cohorts = list(scenario.population.cohorts)
         self._ids = itertools.count(1)
         self.exit = Exit()
+        self.visits = HospitalVisits(len(self.cohorts))
         self.services: dict[str, Service] = {}
         context = BuildContext(
             env=env,
@@ -147,6 +169,7 @@ class _Engine:
             exit=self.exit,
             log=log,
             senders=_senders(scenario),
+            visits=self.visits,
         )
         for name, spec in scenario.services.items():
             self.services[name] = registry.get(spec.kind).engine(name, spec, context)
@@ -242,6 +265,7 @@ class _Engine:
             svc.reset(now)
         for src in self.sources:
             src.reset()
+        self.visits.reset()
 
     def _snapshot(self, ev: simpy.Event | None = None) -> None:
         assert self.trace is not None
@@ -272,10 +296,20 @@ class _Engine:
             tally.kinds[name] = svc.kind
             tally.services[name] = end = svc.finish(float(horizon))
             tally.in_system_end += end.in_system_end
+        tally.cohorts = list(self.cohorts)
+        tally.arrivals_by_cohort = [0] * len(self.cohorts)
         for src in self.sources:
             tally.arrivals[src.name] = src.measured
-        if self.scenario.costs is not None:
-            tally.costs = self.scenario.costs.model_dump(exclude_none=True)
+            for cohort, n in src.measured_by_cohort().items():
+                tally.arrivals_by_cohort[cohort] += n
+        if self.visits.present:
+            tally.hospital_visits = list(self.visits.visits)
+            tally.hospital_patients = list(self.visits.patients)
+        costs = self.scenario.costs
+        if costs is not None:
+            tally.costs = costs.activity()
+            tally.capacity_prices = {n: c.prices() for n, c in costs.capacity.items()}
+            tally.wte_hours = costs.wte_hours
         if self.trace is not None:
             tally.occupancy_trace = self.trace
         return tally

@@ -24,6 +24,7 @@ from sim.engine.level import Level, advance_all
 from sim.engine.patient import Patient
 from sim.engine.service import BuildContext, Entry, Network, Service, ServiceTally
 from sim.engine.streams import Streams
+from sim.engine.visits import HospitalVisits
 from sim.scenario.model import AcuteBeds, EmergencyDepartment
 
 __all__ = [
@@ -55,6 +56,8 @@ class EDTally(ServiceTally):
     attendances_by_route: dict[str, int]
     """Attendances by the route they came by (every route that can reach it, 0 if none came)."""
     admitted: int
+    attendances_by_cohort: list[int]
+    """``attendances`` by cohort index."""
 
 
 @dataclass
@@ -77,6 +80,12 @@ class AcuteTally(ServiceTally):
     discharged: dict[str, int]
     """Discharges, by pathway."""
     beds: int | None
+    direct_admissions: int
+    """Admissions that did not come through an ED (an unplanned hospital visit of their own)."""
+    admissions_by_cohort: list[int]
+    short_stays_by_cohort: list[int]
+    bed_hours_by_cohort: list[float]
+    """``bed_hours`` by the cohort of the patient in the bed."""
 
 
 def acute_stays(
@@ -105,10 +114,15 @@ class EmergencyDepartmentService(Service):
         cohorts: list[str],
         log: Callable[..., None] | None = None,
         sources: list[str] | None = None,
+        visits: HospitalVisits | None = None,
     ) -> None:
         self.env = env
         self.name = name
         self._log = log
+        self._cohorts = len(cohorts)
+        self._visits = visits if visits is not None else HospitalVisits(len(cohorts))
+        self._visits.front_doors.add(name)
+        self._visits.present = True
         self._u = streams.sampler(f"{name}.admit", _uniforms)
         self._default = per_cohort(spec.admission_probability, cohorts)
         self._by_route = {r: per_cohort(p, cohorts) for r, p in spec.admission_by_route.items()}
@@ -123,7 +137,14 @@ class EmergencyDepartmentService(Service):
     @classmethod
     def build(cls, name: str, spec: EmergencyDepartment, context: BuildContext) -> Service:
         ed = cls(
-            context.env, name, spec, context.streams, context.cohorts, context.log, context.sources
+            context.env,
+            name,
+            spec,
+            context.streams,
+            context.cohorts,
+            context.log,
+            context.sources,
+            context.visits,
         )
         ed.expect_routes(sorted(context.senders.get(name, ())))
         return ed
@@ -144,6 +165,7 @@ class EmergencyDepartmentService(Service):
         self.attendances = 0
         self.by_route = dict.fromkeys(getattr(self, "_routes", ()), 0)
         self.admitted = 0
+        self.by_cohort = [0] * self._cohorts
 
     def finish(self, now: float) -> EDTally:
         return EDTally(
@@ -152,11 +174,14 @@ class EmergencyDepartmentService(Service):
             attendances=self.attendances,
             attendances_by_route=dict(self.by_route),
             admitted=self.admitted,
+            attendances_by_cohort=list(self.by_cohort),
         )
 
     def attend(self, patient: Patient) -> None:
         """An ED attendance: admitted or sent home."""
         self.attendances += 1
+        self.by_cohort[patient.cohort] += 1
+        self._visits.record(patient)
         via = patient.via
         self.by_route[via] = self.by_route.get(via, 0) + 1
         probs = self._by_route.get(via, self._default)
@@ -165,7 +190,12 @@ class EmergencyDepartmentService(Service):
         admitted = self._u() < probs[patient.cohort]
         if self._log is not None:
             self._log(
-                self.env.now, patient.id, self.name, "attended", "admitted" if admitted else "home"
+                self.env.now,
+                patient.id,
+                self.name,
+                "attended",
+                "admitted" if admitted else "home",
+                patient.cohort,
             )
         patient.via = self.name
         if admitted:
@@ -190,11 +220,14 @@ class AcuteService(Service):
         cohorts: list[str],
         log: Callable[..., None] | None = None,
         sources: list[str] | None = None,
+        visits: HospitalVisits | None = None,
     ) -> None:
         self.env = env
         self.name = name
         self.clock = clock
         self._log = log
+        self._visits = visits if visits is not None else HospitalVisits(len(cohorts))
+        self._visits.present = True
         self.capacity = spec.beds
         self.beds = spec.beds if spec.beds is not None else INF
         self._u = streams.sampler(f"{name}.short_stay", _uniforms)
@@ -224,6 +257,8 @@ class AcuteService(Service):
         self._delayed = Level()
         self._arranging_level = Level()
         self._levels = (self._occupancy, self._delayed, self._arranging_level)
+        self._cohort_beds = [Level() for _ in cohorts]
+        """Beds in use by the patients of each cohort."""
         self.boarding: deque[tuple[float, Patient, float, int]] = deque()
         self.reset(0.0)
 
@@ -238,6 +273,7 @@ class AcuteService(Service):
             context.cohorts,
             context.log,
             context.sources,
+            context.visits,
         )
 
     def wire(self, network: Network) -> None:
@@ -261,8 +297,13 @@ class AcuteService(Service):
     def reset(self, now: float) -> None:
         for level in self._levels:
             level.reset(now)
+        for level in self._cohort_beds:
+            level.reset(now)
         self.admissions = 0
         self.short_stays = 0
+        self.direct = 0
+        self.admissions_by_cohort = [0] * len(self._cohort_beds)
+        self.short_stays_by_cohort = [0] * len(self._cohort_beds)
         self.los_sum = 0.0
         self.boarded = 0
         self.boarding_sum = 0.0
@@ -278,6 +319,7 @@ class AcuteService(Service):
 
     def finish(self, now: float) -> AcuteTally:
         self._advance(now)
+        advance_all(self._cohort_beds, now)
         return AcuteTally(
             in_system_start=self.in_system_start,
             in_system_end=self.holding,
@@ -291,6 +333,10 @@ class AcuteService(Service):
             boarding_hours=self.boarding_sum,
             discharged=dict(zip(self.dest_names, self.discharged)),
             beds=self.capacity,
+            direct_admissions=self.direct,
+            admissions_by_cohort=list(self.admissions_by_cohort),
+            short_stays_by_cohort=list(self.short_stays_by_cohort),
+            bed_hours_by_cohort=[level.area for level in self._cohort_beds],
         )
 
     # -- flow --------------------------------------------------------------------
@@ -302,16 +348,23 @@ class AcuteService(Service):
         return self._short_los() if self._u() < p[patient.cohort] else self._los()
 
     def admit(self, patient: Patient) -> None:
-        """An emergency admission: a bed now, or board in the ED until one frees."""
+        """An emergency admission: a bed now, or board in the ED until one frees. An
+        admission that did not come through an ED is an unplanned hospital visit of its own."""
         now = self.env.now
         los = self.draw_stay(patient)
+        cohort = patient.cohort
         self.admissions += 1
+        self.admissions_by_cohort[cohort] += 1
+        if patient.via not in self._visits.front_doors:
+            self.direct += 1
+            self._visits.record(patient)
         self.los_sum += los
         if los < self.short_max:
             self.short_stays += 1
+            self.short_stays_by_cohort[cohort] += 1
         entry = (now, patient, los, self._discharge())
         if self._log is not None:
-            self._log(now, patient.id, self.name, "admitted", f"{los / 24.0:.6f}")
+            self._log(now, patient.id, self.name, "admitted", f"{los / 24.0:.6f}", cohort)
         if self.occupied < self.beds and not self.boarding:
             self._occupy(entry, now)
         else:
@@ -322,7 +375,12 @@ class AcuteService(Service):
         (their discharge pathway) is drawn by the caller from its own stream."""
         if self._log is not None:
             self._log(
-                self.env.now, patient.id, self.name, "admitted", f"{remaining_hours / 24.0:.6f}"
+                self.env.now,
+                patient.id,
+                self.name,
+                "admitted",
+                f"{remaining_hours / 24.0:.6f}",
+                patient.cohort,
             )
         self._occupy((self.env.now, patient, remaining_hours, dest), self.env.now)
 
@@ -333,6 +391,7 @@ class AcuteService(Service):
     def _occupy(self, entry: tuple[float, Patient, float, int], now: float) -> None:
         self._advance(now)
         self._occupancy.level += 1
+        self._cohort_beds[entry[1].cohort].change(now, 1)
         if now > entry[0]:
             self.boarded += 1
             self.boarding_sum += now - entry[0]
@@ -347,8 +406,14 @@ class AcuteService(Service):
             delay = arranging()
             if delay > 0.0:
                 if self._log is not None:
+                    patient = entry[1]
                     self._log(
-                        now, entry[1].id, self.name, "arranging_discharge", self.dest_names[dest]
+                        now,
+                        patient.id,
+                        self.name,
+                        "arranging_discharge",
+                        self.dest_names[dest],
+                        patient.cohort,
                     )
                 self._advance(now)
                 self._delayed.level += 1
@@ -370,25 +435,33 @@ class AcuteService(Service):
         """The patient leaves for pathway ``dest`` (or waits in the bed while it is full)."""
         self.discharged[dest] += 1
         if self._log is not None:
-            self._log(now, patient.id, self.name, "ready_for_discharge", self.dest_names[dest])
+            self._log(
+                now,
+                patient.id,
+                self.name,
+                "ready_for_discharge",
+                self.dest_names[dest],
+                patient.cohort,
+            )
         patient.via = self.name
         if self._targets[dest](patient):
-            self._release(now)
+            self._release(now, patient)
 
     def start_delay(self) -> None:
         """A patient ready to leave waits in the bed for a step-down service."""
         self._advance(self.env.now)
         self._delayed.level += 1
 
-    def end_delay(self) -> None:
-        """The step-down service took the waiting patient: the bed frees."""
+    def end_delay(self, patient: Patient) -> None:
+        """The step-down service took the waiting ``patient``: the bed frees."""
         now = self.env.now
         self._advance(now)
         self._delayed.level -= 1
-        self._release(now)
+        self._release(now, patient)
 
-    def _release(self, now: float) -> None:
+    def _release(self, now: float, patient: Patient) -> None:
         self._advance(now)
         self._occupancy.level -= 1
+        self._cohort_beds[patient.cohort].change(now, -1)
         if self.boarding and self.occupied < self.beds:
             self._occupy(self.boarding.popleft(), now)

@@ -50,6 +50,8 @@ class HubTally(StaffedTally):
     """Accepted, but the chosen destination could not take the patient then."""
     diverted: dict[str, int]
     """Patients not conveyed, by destination."""
+    call_hours_mean: float = float("nan")
+    """The mean of the scenario's call length (for the offered load)."""
 
 
 class Hub(StaffedQueue):
@@ -67,6 +69,7 @@ class Hub(StaffedQueue):
     ) -> None:
         super().__init__(env, name, spec, clock, spec.max_wait_minutes / 60.0, log)
         self._call = streams.sampler(f"{name}.call", spec.call_minutes.sample, 1.0 / 60.0)
+        self._call_hours_mean = spec.call_minutes.mean / 60.0
         self._accept = streams.choice(
             f"{name}.accept", [spec.accept_probability, 1.0 - spec.accept_probability]
         )
@@ -100,6 +103,7 @@ class Hub(StaffedQueue):
             declined=self.declined,
             no_capacity=self.no_capacity,
             diverted=dict(zip(self.dest_names, self.diverted)),
+            call_hours_mean=self._call_hours_mean,
         )
 
     def is_open(self) -> bool:
@@ -119,7 +123,7 @@ class Hub(StaffedQueue):
             crew,
         )
         if self._log is not None:
-            self._log(now, patient.id, self.name, "hub_call", "")
+            self._log(now, patient.id, self.name, "hub_call", "", patient.cohort)
         self.enqueue(entry, now)
 
     def finished(self, entry: tuple[Any, ...], now: float) -> None:
@@ -135,7 +139,7 @@ class Hub(StaffedQueue):
             return
         self.diverted[dest] += 1
         if self._log is not None:
-            self._log(now, patient.id, self.name, "diverted", self.dest_names[dest])
+            self._log(now, patient.id, self.name, "diverted", self.dest_names[dest], patient.cohort)
         crew.diverted(patient)
         patient.via = self.name
         self._targets[dest](patient)
@@ -145,5 +149,5 @@ class Hub(StaffedQueue):
 
     def _convey(self, patient: Patient, crew: Crew, now: float, why: str) -> None:
         if self._log is not None:
-            self._log(now, patient.id, self.name, "not_diverted", why)
+            self._log(now, patient.id, self.name, "not_diverted", why, patient.cohort)
         crew.convey(patient)

@@ -61,7 +61,7 @@ class OutcomeCounter(Service):
         self.arrivals += 1
         self._exit.total += 1
         if self._log is not None:
-            self._log(self.env.now, patient.id, self.name, "arrived", "")
+            self._log(self.env.now, patient.id, self.name, "arrived", "", patient.cohort)
 
     def finish(self, now: float) -> OutcomeTally:
         return OutcomeTally(in_system_start=0, in_system_end=0, arrivals=self.arrivals)

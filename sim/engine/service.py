@@ -35,6 +35,7 @@ from sim.engine.streams import Streams
 
 if TYPE_CHECKING:
     from sim.engine.outcome import Exit
+    from sim.engine.visits import HospitalVisits
 
 __all__ = [
     "BuildContext",
@@ -46,8 +47,9 @@ __all__ = [
     "ServiceTally",
 ]
 
-EventLog = Callable[[float, int, str, str, str], None]
-"""Receives (time in hours, patient id, service, event, detail) for every movement."""
+EventLog = Callable[[float, int, str, str, str, int], None]
+"""Receives (time in hours, patient id, service, event, detail, cohort index) for every
+movement; the cohort indexes the population's cohorts (``BuildContext.cohorts``)."""
 
 Entry = Callable[[Patient], None]
 """How a patient enters a service."""
@@ -72,6 +74,8 @@ class BuildContext:
     log: EventLog | None
     senders: dict[str, list[str]]
     """For each service, every route (service or demand source) that can send patients to it."""
+    visits: HospitalVisits
+    """Unplanned hospital visits, counted once each (the ED and acute beds record them)."""
 
 
 class Network(Protocol):

@@ -148,7 +148,8 @@ class StaffedQueue(Service):
         if wait <= self.target:
             self.within_target += 1
         if self._log is not None:
-            self._log(now, entry[2].id, self.name, self.start_event, f"{wait:.6f}")
+            patient = entry[2]
+            self._log(now, patient.id, self.name, self.start_event, f"{wait:.6f}", patient.cohort)
         Timeout(self.env, entry[3], entry).callbacks.append(self._end_cb)
 
     def _end(self, ev: Any) -> None:

@@ -72,7 +72,8 @@ def execute_task(task: Task) -> list[Metrics]:
         return [simulate(task.scenario, s) for s in task.seeds]
     out = []
     for seed, index in zip(task.seeds, task.indices):
-        with EventLogWriter(event_log_path(task.event_log_dir, index)) as log:
+        path = event_log_path(task.event_log_dir, index)
+        with EventLogWriter(path, list(task.scenario.population.cohorts)) as log:
             out.append(simulate(task.scenario, seed, log))
     return out
 

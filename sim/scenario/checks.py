@@ -17,6 +17,7 @@ from typing import Any
 
 from sim import registry
 from sim.scenario.errors import Problem, closest
+from sim.scenario.appraisal import check_costs
 from sim.scenario.messages import source_of
 from sim.scenario.model import HOME, Scenario
 from sim.scenario.services import ANY_ROUTABLE, HUB_DESTINATIONS
@@ -222,6 +223,7 @@ def check_scenario(
         checker.target(path, target, kinds, allow_home=path[-1] == "when_full")
     for name, svc in scenario.services.items():
         svc.check(("services", name), checker)
+    check_costs(scenario, checker)
     if checker.problems:
         return checker.problems
 

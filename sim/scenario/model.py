@@ -14,6 +14,7 @@ from typing import Annotated, Any, Union
 from pydantic import Field, SerializeAsAny, create_model
 
 from sim import registry
+from sim.scenario.appraisal import HOURS_PER_WTE, PRODUCTIVE_SHARE, CapacityCost, WarningSettings
 from sim.scenario.services import (
     AcuteBeds,
     Ambulance,
@@ -123,7 +124,10 @@ class DemandSource(Frozen):
 
 
 class Costs(Frozen):
-    """Unit costs, in pounds; each one given adds ``cost.<item>`` (per year) to the metrics."""
+    """Unit costs, in pounds. Each activity cost given (per conveyance, per admission...)
+    adds ``cost.activity.<item>`` (per year) to the metrics; each service priced in
+    ``[costs.capacity.<svc>]`` adds ``cost.capacity.<svc>``, what its capacity costs a
+    year whether used or not; ``cost.total`` is the two together."""
 
     conveyance: float | None = Field(None, ge=0, description="per ambulance conveyance to ED")
     ambulance_call: float | None = Field(None, ge=0, description="per 999 call attended")
@@ -140,6 +144,34 @@ class Costs(Frozen):
     intermediate_care_day: float | None = Field(
         None, ge=0, description="per intermediate care bed or slot day"
     )
+    hours_per_wte: float = Field(
+        HOURS_PER_WTE,
+        gt=0,
+        le=8784,
+        description="contracted hours of one whole-time equivalent a year (37.5 × 52.14)",
+    )
+    productive_share: float = Field(
+        PRODUCTIVE_SHARE,
+        gt=0,
+        le=1,
+        description="share of contracted hours a whole-time clinician is on a roster, after "
+        "leave, sickness and training (WTE = rostered hours ÷ hours_per_wte ÷ productive_share)",
+    )
+    capacity: dict[str, CapacityCost] = Field(
+        default_factory=dict,
+        description="what each service's capacity costs a year, by service name "
+        "(per_staffed_hour or per_wte_year, per_bed_day, per_vehicle_hour, fixed_per_year)",
+    )
+
+    def activity(self) -> dict[str, float]:
+        """The activity unit costs given: cost item → pounds."""
+        skip = {"hours_per_wte", "productive_share", "capacity"}
+        return {k: v for k, v in self.model_dump(exclude=skip).items() if v is not None}
+
+    @property
+    def wte_hours(self) -> float:
+        """Rostered hours of one whole-time equivalent a year."""
+        return self.hours_per_wte * self.productive_share
 
 
 SERVICES_DESCRIPTION = "services and outcomes, by name"
@@ -165,6 +197,10 @@ class Scenario(Frozen):
     demand: dict[str, DemandSource] = Field(description="sources of urgent need, by name")
     services: dict[str, SerializeAsAny[ServiceSpec]] = Field(description=SERVICES_DESCRIPTION)
     costs: Costs | None = Field(None, description="unit costs (optional)")
+    warnings: WarningSettings = Field(
+        default_factory=lambda: WarningSettings.model_validate({}),
+        description="when results get a warning (optional: every threshold has a default)",
+    )
 
     @property
     def horizon_days(self) -> float:

@@ -104,6 +104,11 @@ class ServiceSpec(Frozen):
     def check_network(self, path: tuple[str, ...], checker: Checker) -> None:
         """Rules that need the whole network (run once routes are known to be sound)."""
 
+    def unlimited(self) -> str | None:
+        """Why this service's capacity cannot be priced per unit (it is unlimited), as the
+        end of a sentence about it, or None (see ``[costs.capacity]``)."""
+        return None
+
 
 class Staffed(ServiceSpec):
     """Clinicians on duty by hour of the week: ``staff`` in ``open_hours`` on ``open_days``,
@@ -245,6 +250,9 @@ class Ambulance(ServiceSpec):
 
     replaced_whole: ClassVar[frozenset[str]] = frozenset({"on_scene"})
 
+    def unlimited(self) -> str | None:
+        return "has unlimited vehicles (no fleet)" if self.fleet is None else None
+
     def links(self) -> list[Link]:
         out: list[Link] = [("convey_to", self.convey_to, ("ed", "outcome"))]
         if self.hub is not None:
@@ -295,6 +303,9 @@ class _BedPoolFields(ServiceSpec):
 
     def routes(self) -> list[Route]:
         return [("at_end", self.at_end, ANY_ROUTABLE)]
+
+    def unlimited(self) -> str | None:
+        return "has unlimited beds (no beds)" if self.beds is None else None
 
     def links(self) -> list[Link]:
         return [] if self.when_full is None else [("when_full", self.when_full, ANY_ROUTABLE)]
@@ -419,6 +430,9 @@ class AcuteBeds(ServiceSpec):
 
     def routes(self) -> list[Route]:
         return [("discharge", self.discharge, ANY_ROUTABLE)]
+
+    def unlimited(self) -> str | None:
+        return "has unlimited beds (no beds)" if self.beds is None else None
 
     def check(self, path: tuple[str, ...], checker: Checker) -> None:
         if isinstance(self.short_stay_probability, dict):

@@ -47,6 +47,11 @@ def _avoided(run: ExploreRun) -> None:
         f"{run.replications} paired replications, seed {run.seed}. Avoided = unchanged − "
         f"changed, a year; a negative number is an increase.{note}"
     )
+    if not run.overrides:
+        st.info(
+            "Nothing was changed, so the file ran against itself and nothing is avoided. Move "
+            "a slider and press Run again."
+        )
     rows = avoided_rows(comparison)
     if not rows:
         st.info(

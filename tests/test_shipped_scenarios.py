@@ -147,7 +147,7 @@ def test_teaching_hospital_sees_only_the_teams_patients() -> None:
     }
     assert list(scenario.demand) == ["urgent_referrals"]
     assert not any(m.startswith(("cost.", "hub.")) for m in metrics)
-    routes = {m for m in metrics if m.startswith("ed.attendances.")}
+    routes = {m for m in metrics if m.startswith("ed.attendances.") and ".by_cohort." not in m}
     assert routes <= {
         "ed.attendances.ucr",
         "ed.attendances.ambulance",

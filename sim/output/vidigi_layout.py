@@ -4,7 +4,9 @@ table and ``scenario`` mapping; see :mod:`sim.output.vidigi_log`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sim.engine.roster import week_roster
 from sim.scenario.model import (
@@ -58,76 +60,97 @@ def _most_on_shift(spec: CommunityResponse | ClinicalHub) -> int:
     return int(week_roster(spec).max())  # type: ignore[arg-type]
 
 
+def _team(name: str, spec: CommunityResponse) -> list[Stage]:
+    label = _pretty(name)
+    return [
+        Stage(f"{name}.wait", "queue", f"{label}: waiting for a visit", name, 0),
+        Stage(
+            f"{name}.visit",
+            "resource_use",
+            f"{label}: clinicians visiting",
+            name,
+            0,
+            _most_on_shift(spec),
+        ),
+    ]
+
+
+def _hub(name: str, spec: ClinicalHub) -> list[Stage]:
+    label = _pretty(name)
+    return [
+        Stage(f"{name}.wait", "queue", f"{label}: crews waiting to talk", name, 0),
+        Stage(
+            f"{name}.call",
+            "resource_use",
+            f"{label}: clinicians on a call",
+            name,
+            0,
+            _most_on_shift(spec),
+        ),
+    ]
+
+
+def _ambulance(name: str, spec: Ambulance) -> list[Stage]:
+    label = _pretty(name)
+    scene = f"{label}: 999 call, crew on the way or on scene"
+    convey = f"{label}: conveying to {_pretty(spec.convey_to)}"
+    return [
+        Stage(f"{name}.scene", "queue", scene, name, 0),
+        Stage(f"{name}.convey", "queue", convey, name, 0),
+    ]
+
+
+def _ed(name: str, spec: EmergencyDepartment) -> list[Stage]:
+    return [Stage(f"{name}.attend", "queue", f"{_pretty(name)}: attending", name, 1)]
+
+
+def _acute(name: str, spec: AcuteBeds) -> list[Stage]:
+    label = _pretty(name)
+    if spec.beds is None:
+        return [Stage(f"{name}.bed", "queue", f"{label}: in a bed", name, 1)]
+    return [
+        Stage(f"{name}.boarding", "queue", f"{label}: waiting in ED for a bed", name, 1),
+        Stage(f"{name}.bed", "resource_use", f"{label}: beds", name, 1, spec.beds),
+    ]
+
+
+def _pool(name: str, spec: VirtualWard | IntermediateCare) -> list[Stage]:
+    label = _pretty(name)
+    what = (
+        "slots"
+        if spec.kind == "virtual_ward" or getattr(spec, "setting", "bed") == "home"
+        else "beds"
+    )
+    if spec.beds is None:
+        return [Stage(f"{name}.bed", "queue", f"{label}: in care", name, 1)]
+    return [Stage(f"{name}.bed", "resource_use", f"{label}: {what}", name, 1, spec.beds)]
+
+
+_STAGES: dict[str, tuple[int, Callable[[str, Any], list[Stage]]]] = {
+    "community_response": (0, _team),
+    "hub": (1, _hub),
+    "ambulance": (2, _ambulance),
+    "ed": (3, _ed),
+    "acute": (3, _acute),
+    "virtual_ward": (4, _pool),
+    "intermediate_care": (4, _pool),
+}
+"""Each kind the animation draws: its place in the layout order and its stages. A kind
+not listed (a counted outcome, a kind added later) has no stage of its own."""
+
+
 def stages(scenario: Scenario) -> list[Stage]:
     """Every stage of the scenario's services, in the order they are laid out.
 
     Column 0 holds the community and 999 services, column 1 the hospital and the bed
     pools."""
+    drawn = [(name, spec) for name, spec in scenario.services.items() if spec.kind in _STAGES]
     out: list[Stage] = []
-    services = scenario.services.items()
-    for name, spec in services:
-        label = _pretty(name)
-        if isinstance(spec, CommunityResponse):
-            out.append(Stage(f"{name}.wait", "queue", f"{label}: waiting for a visit", name, 0))
-            out.append(
-                Stage(
-                    f"{name}.visit",
-                    "resource_use",
-                    f"{label}: clinicians visiting",
-                    name,
-                    0,
-                    _most_on_shift(spec),
-                )
-            )
-    for name, spec in services:
-        label = _pretty(name)
-        if isinstance(spec, ClinicalHub):
-            out.append(Stage(f"{name}.wait", "queue", f"{label}: crews waiting to talk", name, 0))
-            out.append(
-                Stage(
-                    f"{name}.call",
-                    "resource_use",
-                    f"{label}: clinicians on a call",
-                    name,
-                    0,
-                    _most_on_shift(spec),
-                )
-            )
-    for name, spec in services:
-        label = _pretty(name)
-        if isinstance(spec, Ambulance):
-            scene = f"{label}: 999 call, crew on the way or on scene"
-            convey = f"{label}: conveying to {_pretty(spec.convey_to)}"
-            out.append(Stage(f"{name}.scene", "queue", scene, name, 0))
-            out.append(Stage(f"{name}.convey", "queue", convey, name, 0))
-    for name, spec in scenario.services.items():
-        label = _pretty(name)
-        if isinstance(spec, EmergencyDepartment):
-            out.append(Stage(f"{name}.attend", "queue", f"{label}: attending", name, 1))
-        elif isinstance(spec, AcuteBeds):
-            if spec.beds is not None:
-                out.append(
-                    Stage(f"{name}.boarding", "queue", f"{label}: waiting in ED for a bed", name, 1)
-                )
-                out.append(
-                    Stage(f"{name}.bed", "resource_use", f"{label}: beds", name, 1, spec.beds)
-                )
-            else:
-                out.append(Stage(f"{name}.bed", "queue", f"{label}: in a bed", name, 1))
-    for name, spec in scenario.services.items():
-        label = _pretty(name)
-        if isinstance(spec, (VirtualWard, IntermediateCare)):
-            what = (
-                "slots"
-                if isinstance(spec, VirtualWard) or getattr(spec, "setting", "bed") == "home"
-                else "beds"
-            )
-            if spec.beds is not None:
-                out.append(
-                    Stage(f"{name}.bed", "resource_use", f"{label}: {what}", name, 1, spec.beds)
-                )
-            else:
-                out.append(Stage(f"{name}.bed", "queue", f"{label}: in care", name, 1))
+    for group in sorted({order for order, _ in _STAGES.values()}):
+        for name, spec in drawn:
+            order, build = _STAGES[spec.kind]
+            if order == group:
+                out.extend(build(name, spec))
     return out
 
 

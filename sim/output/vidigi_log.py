@@ -40,7 +40,7 @@ from typing import NamedTuple
 from sim.engine.calendar import Clock
 from sim.engine.core import run_replication
 from sim.output.vidigi_layout import ARRIVAL, DEPART, Stage, capacities, layout, stages
-from sim.scenario.model import HOME, AcuteBeds, Scenario
+from sim.scenario.model import HOME, Scenario
 
 __all__ = [
     "ARRIVAL",
@@ -203,9 +203,10 @@ class _Replay:
                 self.resource_stages.add(s.event)
                 self.ids[s.event] = _Ids()
         for name, spec in self.scenario.services.items():
-            if isinstance(spec, AcuteBeds) and spec.beds is not None:
+            beds = getattr(spec, "beds", None)
+            if spec.kind == "acute" and beds is not None:  # patients board in the ED
                 self.boarding[name] = deque()
-                self.free_beds[name] = spec.beds
+                self.free_beds[name] = beds
 
     # -- writing ---------------------------------------------------------------
     def _emit(

@@ -126,6 +126,7 @@ def _quiet_dask_logs() -> None:
     tracebacks; the command says what happened once, in words."""
     import logging
 
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")  # a local cluster's workers
     try:
         import distributed  # noqa: F401  (sets up its loggers, which are then quietened)
     except ImportError:

@@ -12,13 +12,14 @@ goes away is waited for :data:`RECONNECT_SECONDS`, then the run stops with
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -144,6 +145,22 @@ def init_worker(parent: int) -> None:
     _exit_with_parent(parent)
 
 
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start processes that ignore Ctrl-C: a new Python process keeps SIGINT ignored if
+    it starts so, and Dask's worker processes have no initializer to say it. Ctrl-C in
+    a terminal reaches every process of the terminal; only this one should answer it.
+    (A Ctrl-C while the cluster starts is ignored.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 # -- sessions -------------------------------------------------------------------------------
 
 
@@ -180,12 +197,13 @@ class Session:
                 self._client = Client(self.backend.scheduler, timeout=f"{RECONNECT_SECONDS:g}s")
                 check_workers(self._client, self.backend.scheduler)
             else:
-                self._cluster = LocalCluster(
-                    n_workers=self.backend.n_workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",
-                )
+                with _workers_ignore_ctrl_c():
+                    self._cluster = LocalCluster(
+                        n_workers=self.backend.n_workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=":0",
+                    )
                 self._client = Client(self._cluster, timeout=f"{RECONNECT_SECONDS:g}s")
         except (OSError, ValueError, TypeError) as exc:
             self._close_dask()

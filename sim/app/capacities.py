@@ -12,19 +12,12 @@ scenario is exactly the file.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sim.app.tomlwriter import format_value
 from sim.scenario import Scenario
-from sim.scenario.services import (
-    AcuteBeds,
-    Ambulance,
-    ClinicalHub,
-    CommunityResponse,
-    IntermediateCare,
-    VirtualWard,
-)
 
 __all__ = [
     "DEMAND_RANGE",
@@ -197,18 +190,27 @@ def _fleet(name: str, spec: Any) -> list[Knob]:
     ]
 
 
+BED_KINDS = frozenset({"virtual_ward", "intermediate_care", "acute"})
+"""Kinds whose capacity is ``beds``."""
+
+_KNOBS: dict[str, Callable[[str, Any], list[Knob]]] = {
+    "community_response": lambda name, spec: _staffed(name, spec, "team"),
+    "hub": lambda name, spec: _staffed(name, spec, "hub"),
+    "virtual_ward": lambda name, spec: _beds(name, spec, spec.kind),
+    "intermediate_care": lambda name, spec: _beds(name, spec, spec.kind),
+    "acute": lambda name, spec: _beds(name, spec, spec.kind),
+    "ambulance": lambda name, spec: _fleet(name, spec),
+}
+"""The sliders each kind of service gets (a kind not listed has none)."""
+
+
 def knobs_for(scenario: Scenario) -> list[Knob]:
     """Every capacity of the scenario, then a multiplier for every demand source."""
     knobs: list[Knob] = []
     for name, spec in scenario.services.items():
-        if isinstance(spec, CommunityResponse):
-            knobs += _staffed(name, spec, "team")
-        elif isinstance(spec, ClinicalHub):
-            knobs += _staffed(name, spec, "hub")
-        elif isinstance(spec, (VirtualWard, IntermediateCare, AcuteBeds)):
-            knobs += _beds(name, spec, spec.kind)
-        elif isinstance(spec, Ambulance):
-            knobs += _fleet(name, spec)
+        make = _KNOBS.get(spec.kind)
+        if make is not None:
+            knobs += make(name, spec)
     low, high, step = DEMAND_RANGE
     for name, src in scenario.demand.items():
         knobs.append(
@@ -233,9 +235,9 @@ def unlimited_notes(scenario: Scenario) -> list[str]:
     """Capacities the file leaves unlimited, said in words (they have no slider)."""
     notes = []
     for name, spec in scenario.services.items():
-        if isinstance(spec, (VirtualWard, IntermediateCare, AcuteBeds)) and spec.beds is None:
+        if spec.kind in BED_KINDS and getattr(spec, "beds", 0) is None:
             notes.append(f"{name}: beds unlimited in the file")
-        elif isinstance(spec, Ambulance) and spec.fleet is None:
+        elif spec.kind == "ambulance" and getattr(spec, "fleet", 0) is None:
             notes.append(f"{name}: vehicles unlimited in the file")
     return notes
 

@@ -12,6 +12,7 @@ that came from it) is drawn to a second node for that service, ``virtual_ward
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,63 @@ class Link:
     label: str
 
 
+Add = Callable[[str, str, "str | float", str], None]
+
+
+def _team_links(name: str, spec: CommunityResponse, means: dict[str, float], add: Add) -> None:
+    for dest in spec.after_visit:
+        add(name, dest, f"{name}.after_visit.{dest}", "after the visit")
+    for dest in spec.escalation or {}:
+        add(name, dest, f"{name}.escalated.{dest}", "escalated: not reached in time")
+
+
+def _hub_links(name: str, spec: ClinicalHub, means: dict[str, float], add: Add) -> None:
+    for dest in spec.destinations:
+        add(name, dest, f"{name}.diverted.{dest}", "not conveyed")
+
+
+def _ambulance_links(name: str, spec: Ambulance, means: dict[str, float], add: Add) -> None:
+    add(name, HOME, f"{name}.treated_on_scene", "treated on scene")
+    if spec.hub:
+        add(name, spec.hub, f"{name}.not_conveyed_after_call", "call before convey")
+    add(name, spec.convey_to, f"{name}.conveyances", "conveyed")
+
+
+def _pool_links(
+    name: str, spec: VirtualWard | IntermediateCare, means: dict[str, float], add: Add
+) -> None:
+    for dest in spec.at_end:
+        add(name, dest, f"{name}.at_end.{dest}", "at the end of the stay")
+    add(name, spec.when_full or HOME, f"{name}.blocked", "full: sent on")
+
+
+def _ed_links(name: str, spec: EmergencyDepartment, means: dict[str, float], add: Add) -> None:
+    attendances = means.get(f"{name}.attendances", math.nan)
+    admitted = means.get(f"{name}.admitted", math.nan)
+    add(name, spec.admit_to, admitted, "admitted")
+    add(name, HOME, attendances - admitted, "not admitted")
+
+
+def _acute_links(name: str, spec: AcuteBeds, means: dict[str, float], add: Add) -> None:
+    for dest in spec.discharge:
+        add(name, dest, f"{name}.discharged.{dest}", "discharged")
+
+
+_LINKS: dict[str, Callable[[str, Any, dict[str, float], Add], None]] = {
+    "community_response": _team_links,
+    "hub": _hub_links,
+    "ambulance": _ambulance_links,
+    "virtual_ward": _pool_links,
+    "intermediate_care": _pool_links,
+    "ed": _ed_links,
+    "acute": _acute_links,
+}
+"""How each kind's routes show on the flow diagram (from its route metrics)."""
+
+HOSPITAL_KINDS = frozenset({"ambulance", "ed", "acute"})
+"""The kinds on the hospital's side of the flow."""
+
+
 def route_links(scenario: Scenario, means: dict[str, float]) -> list[Link]:
     """Every route of ``scenario`` with a positive mean count a year in ``means``."""
     links: list[Link] = []
@@ -52,41 +110,15 @@ def route_links(scenario: Scenario, means: dict[str, float]) -> list[Link]:
     for name, src in scenario.demand.items():
         add(f"{name} (demand)", src.to, f"demand.{name}.arrivals", "new patients")
     for name, spec in scenario.services.items():
-        if isinstance(spec, CommunityResponse):
-            for dest in spec.after_visit:
-                add(name, dest, f"{name}.after_visit.{dest}", "after the visit")
-            for dest in spec.escalation or {}:
-                add(name, dest, f"{name}.escalated.{dest}", "escalated: not reached in time")
-        elif isinstance(spec, ClinicalHub):
-            for dest in spec.destinations:
-                add(name, dest, f"{name}.diverted.{dest}", "not conveyed")
-        elif isinstance(spec, Ambulance):
-            add(name, HOME, f"{name}.treated_on_scene", "treated on scene")
-            if spec.hub:
-                add(name, spec.hub, f"{name}.not_conveyed_after_call", "call before convey")
-            add(name, spec.convey_to, f"{name}.conveyances", "conveyed")
-        elif isinstance(spec, (VirtualWard, IntermediateCare)):
-            for dest in spec.at_end:
-                add(name, dest, f"{name}.at_end.{dest}", "at the end of the stay")
-            add(name, spec.when_full or HOME, f"{name}.blocked", "full: sent on")
-        elif isinstance(spec, EmergencyDepartment):
-            attendances = means.get(f"{name}.attendances", math.nan)
-            admitted = means.get(f"{name}.admitted", math.nan)
-            add(name, spec.admit_to, admitted, "admitted")
-            add(name, HOME, attendances - admitted, "not admitted")
-        elif isinstance(spec, AcuteBeds):
-            for dest in spec.discharge:
-                add(name, dest, f"{name}.discharged.{dest}", "discharged")
+        draw = _LINKS.get(spec.kind)
+        if draw is not None:
+            draw(name, spec, means, add)
     return links
 
 
 def hospital_services(scenario: Scenario) -> set[str]:
     """The services that are the hospital's side of the flow: ambulances, EDs, acute beds."""
-    return {
-        name
-        for name, spec in scenario.services.items()
-        if isinstance(spec, (Ambulance, EmergencyDepartment, AcuteBeds))
-    }
+    return {name for name, spec in scenario.services.items() if spec.kind in HOSPITAL_KINDS}
 
 
 def without_loops(links: list[Link]) -> list[Link]:

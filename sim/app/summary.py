@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from sim.runs.compare import Comparison
 from sim.runs.stats import Interval
-from sim.scenario.services import CommunityResponse
 
 __all__ = [
     "AVOIDED",
@@ -132,7 +131,7 @@ def performance_rows(comparison: Comparison) -> list[PerformanceRow]:
     rows = []
     scenario = comparison.scenario.scenario
     for name, spec in scenario.services.items():
-        if not isinstance(spec, CommunityResponse):
+        if spec.kind != "community_response":
             continue
         metric = f"{name}.seen_within_target"
         if not _present(comparison, metric):
@@ -141,7 +140,7 @@ def performance_rows(comparison: Comparison) -> list[PerformanceRow]:
             PerformanceRow(
                 name,
                 metric,
-                float(spec.target_hours),
+                float(spec.target_hours),  # type: ignore[attr-defined]
                 comparison.counterfactual.interval(metric),
                 comparison.scenario.interval(metric),
                 comparison.difference(metric),

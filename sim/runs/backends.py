@@ -280,8 +280,10 @@ class Session:
             return
         pool = self.executor
         processes = list((getattr(pool, "_processes", None) or {}).values())
+        if hasattr(pool, "terminate_workers"):  # Python 3.14
+            pool.terminate_workers()
         pool.shutdown(wait=False, cancel_futures=True)
-        for p in processes:  # the pool has no public way to end its workers before 3.14
+        for p in processes:  # before 3.14 the pool has no public way to end its workers
             try:
                 p.terminate()
             except (OSError, ValueError, AttributeError):

@@ -252,7 +252,7 @@ def test_capacity_change_keeps_arrivals_and_visit_lengths() -> None:
     assert len(ref1) > 1000
     assert ref1 == ref3  # the same referrals at exactly the same times, with the same ids
     # The capacity change did change what happened...
-    assert t1.services["ucr"]["seen"] < t3.services["ucr"]["seen"]
+    assert t1.services["ucr"].seen < t3.services["ucr"].seen
     p1, p3 = _per_patient(e1), _per_patient(e3)
     both_visited = [p for p in p1 if "visit_end" in p1[p] and "visit_end" in p3.get(p, {})]
     both_escalated = [p for p in p1 if "escalated" in p1[p] and "escalated" in p3.get(p, {})]

@@ -40,7 +40,7 @@ RUN = [p for p in CONFIGS if small(p)]
 
 BY_KIND = {
     "ambulance": ["calls", "conveyances", "treated_on_scene"],
-    "hub": ["calls", "answered_in_time", "diverted"],
+    "hub": ["calls", "answered_in_time", "diverted", "staffed_hours", "wte"],
     "community_response": [
         "referrals",
         "seen",
@@ -48,6 +48,8 @@ BY_KIND = {
         "mean_wait_hours",
         "escalated",
         "utilisation",
+        "staffed_hours",
+        "wte",
     ],
     "virtual_ward": ["admissions", "blocked", "mean_occupancy"],
     "intermediate_care": ["admissions", "blocked", "mean_occupancy"],
@@ -69,12 +71,18 @@ def named_metrics(scenario: Scenario) -> list[str]:
         names += [f"{name}.{m}" for m in BY_KIND.get(spec.kind, [])]
         if spec.kind in ("virtual_ward", "intermediate_care") and spec.beds is not None:
             names.append(f"{name}.occupancy")
-    if any(s.kind == "acute" for s in scenario.services.values()):
+        if spec.kind in ("virtual_ward", "intermediate_care", "acute") and spec.beds is not None:
+            names.append(f"{name}.bed_days_available")
+    kinds = {s.kind for s in scenario.services.values()}
+    if "acute" in kinds:
         names += HOSPITAL
+    if kinds & {"ed", "acute"}:
+        names += ["unplanned.hospital_visits", "home.share"]
+        names += [f"home.share.by_cohort.{c}" for c in scenario.population.cohorts]
     if scenario.costs is not None:
-        names += [f"cost.{item}" for item in scenario.costs.model_dump(exclude_none=True)] + [
-            "cost.total"
-        ]
+        names += [f"cost.activity.{item}" for item in scenario.costs.activity()]
+        names += [f"cost.capacity.{svc}" for svc in scenario.costs.capacity]
+        names.append("cost.total")
     return names
 
 
@@ -127,8 +135,14 @@ def test_runs_and_reports_the_named_metrics(path: Path) -> None:
         assert 0 < metrics["admissions.short_stay"] <= metrics["admissions.total"]
         assert metrics["acute.delayed_discharge_days"] <= metrics["acute.bed_days"]
     if scenario.costs is not None:
-        items = [n for n in metrics if n.startswith("cost.") and n != "cost.total"]
-        assert metrics["cost.total"] == pytest.approx(sum(metrics[n] for n in items), rel=1e-12)
+        for part in ("activity", "capacity"):
+            items = [n for n in metrics if n.startswith(f"cost.{part}.")]
+            assert metrics.get(f"cost.{part}", 0.0) == pytest.approx(
+                sum(metrics[n] for n in items), rel=1e-12
+            )
+        assert metrics["cost.total"] == pytest.approx(
+            metrics.get("cost.activity", 0.0) + metrics.get("cost.capacity", 0.0), rel=1e-12
+        )
         assert metrics["cost.total"] > 0
 
 

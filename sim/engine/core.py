@@ -9,7 +9,6 @@ into the named metrics.
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -107,9 +106,11 @@ class _DemandStream:
         """Arrivals since the end of the warm-up."""
         return self._i - self._i0
 
-    def measured_by_cohort(self) -> Counter[int]:
-        """Arrivals since the end of the warm-up, by cohort index (counted at the end)."""
-        return Counter(self.cohorts[self._i0 : self._i])
+    def measured_by_cohort(self, n: int) -> list[int]:
+        """Arrivals since the end of the warm-up, by cohort index (``n`` cohorts; counted
+        at the end, from the cohorts drawn before the run)."""
+        drawn = np.asarray(self.cohorts[self._i0 : self._i], dtype=np.intp)
+        return np.bincount(drawn, minlength=n).tolist()  # type: ignore[no-any-return]
 
     def reset(self) -> None:
         self._i0 = self._i
@@ -300,7 +301,7 @@ class _Engine:
         tally.arrivals_by_cohort = [0] * len(self.cohorts)
         for src in self.sources:
             tally.arrivals[src.name] = src.measured
-            for cohort, n in src.measured_by_cohort().items():
+            for cohort, n in enumerate(src.measured_by_cohort(len(self.cohorts))):
                 tally.arrivals_by_cohort[cohort] += n
         if self.visits.present:
             tally.hospital_visits = list(self.visits.visits)

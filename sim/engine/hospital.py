@@ -180,8 +180,12 @@ class EmergencyDepartmentService(Service):
     def attend(self, patient: Patient) -> None:
         """An ED attendance: admitted or sent home."""
         self.attendances += 1
-        self.by_cohort[patient.cohort] += 1
-        self._visits.record(patient)
+        cohort = patient.cohort
+        self.by_cohort[cohort] += 1
+        visits = self._visits
+        visits.visits[cohort] += 1  # an unplanned hospital visit (HospitalVisits.record, inline)
+        if not patient.hospital:
+            visits.first(patient)
         via = patient.via
         self.by_route[via] = self.by_route.get(via, 0) + 1
         probs = self._by_route.get(via, self._default)
@@ -257,8 +261,10 @@ class AcuteService(Service):
         self._delayed = Level()
         self._arranging_level = Level()
         self._levels = (self._occupancy, self._delayed, self._arranging_level)
-        self._cohort_beds = [Level() for _ in cohorts]
-        """Beds in use by the patients of each cohort."""
+        # bed-hours by cohort: each stay adds (its end - its start) within the measured
+        # period, booked as -start when the bed is taken and +end when it frees
+        self._in_bed = [0] * len(cohorts)
+        self._cohort_area = [0.0] * len(cohorts)
         self.boarding: deque[tuple[float, Patient, float, int]] = deque()
         self.reset(0.0)
 
@@ -297,13 +303,12 @@ class AcuteService(Service):
     def reset(self, now: float) -> None:
         for level in self._levels:
             level.reset(now)
-        for level in self._cohort_beds:
-            level.reset(now)
+        self._cohort_area = [-n * now for n in self._in_bed]
         self.admissions = 0
         self.short_stays = 0
         self.direct = 0
-        self.admissions_by_cohort = [0] * len(self._cohort_beds)
-        self.short_stays_by_cohort = [0] * len(self._cohort_beds)
+        self.admissions_by_cohort = [0] * len(self._in_bed)
+        self.short_stays_by_cohort = [0] * len(self._in_bed)
         self.los_sum = 0.0
         self.boarded = 0
         self.boarding_sum = 0.0
@@ -319,7 +324,6 @@ class AcuteService(Service):
 
     def finish(self, now: float) -> AcuteTally:
         self._advance(now)
-        advance_all(self._cohort_beds, now)
         return AcuteTally(
             in_system_start=self.in_system_start,
             in_system_end=self.holding,
@@ -336,7 +340,7 @@ class AcuteService(Service):
             direct_admissions=self.direct,
             admissions_by_cohort=list(self.admissions_by_cohort),
             short_stays_by_cohort=list(self.short_stays_by_cohort),
-            bed_hours_by_cohort=[level.area for level in self._cohort_beds],
+            bed_hours_by_cohort=[a + n * now for a, n in zip(self._cohort_area, self._in_bed)],
         )
 
     # -- flow --------------------------------------------------------------------
@@ -391,7 +395,9 @@ class AcuteService(Service):
     def _occupy(self, entry: tuple[float, Patient, float, int], now: float) -> None:
         self._advance(now)
         self._occupancy.level += 1
-        self._cohort_beds[entry[1].cohort].change(now, 1)
+        cohort = entry[1].cohort
+        self._in_bed[cohort] += 1
+        self._cohort_area[cohort] -= now
         if now > entry[0]:
             self.boarded += 1
             self.boarding_sum += now - entry[0]
@@ -462,6 +468,8 @@ class AcuteService(Service):
     def _release(self, now: float, patient: Patient) -> None:
         self._advance(now)
         self._occupancy.level -= 1
-        self._cohort_beds[patient.cohort].change(now, -1)
+        cohort = patient.cohort
+        self._in_bed[cohort] -= 1
+        self._cohort_area[cohort] += now
         if self.boarding and self.occupied < self.beds:
             self._occupy(self.boarding.popleft(), now)

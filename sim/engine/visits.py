@@ -42,9 +42,12 @@ class HospitalVisits:
 
     def record(self, patient: Patient) -> None:
         """``patient`` begins an unplanned hospital visit now."""
-        cohort = patient.cohort
-        self.visits[cohort] += 1
+        self.visits[patient.cohort] += 1
         if not patient.hospital:
-            patient.hospital = True
-            if patient.source >= 0:  # not a patient placed in a bed at the start
-                self.patients[cohort] += 1
+            self.first(patient)
+
+    def first(self, patient: Patient) -> None:
+        """``patient``'s first unplanned hospital visit (``record`` has counted the visit)."""
+        patient.hospital = True
+        if patient.source >= 0:  # not a patient placed in a bed at the start
+            self.patients[patient.cohort] += 1

@@ -112,7 +112,7 @@ class WarningSettings(Frozen):
         gt=0,
         le=8760,
         description="warn when patients admitted from the ED wait longer than this for a "
-        "bed, on average (12 hours: the NHS measure of long waits from arrival)",
+        "bed, on average (12 hours: the NHS 'trolley wait' measure, from the decision to admit)",
     )
 
 

@@ -32,7 +32,7 @@ from sim.runs.backends import Backend
 from sim.runs.compare import compare
 from sim.runs.replications import run
 from sim.scenario.errors import Problem, ScenarioError
-from sim.scenario.loader import load_scenario
+from sim.scenario.loader import ScenarioSource, load_scenario
 
 __all__ = [
     "Calibration",
@@ -169,12 +169,18 @@ class CalibrationResult:
         return v - 1.96 * se, v + 1.96 * se
 
 
-def _settings(free: list[FreeParameter], x: np.ndarray) -> list[str]:
-    out = []
+def _values(free: list[FreeParameter], x: np.ndarray) -> dict[str, float | int]:
+    """The free parameters' values at ``x``: kept in range, whole numbers rounded."""
+    out: dict[str, float | int] = {}
     for p, v in zip(free, x):
         v = float(np.clip(v, p.low, p.high))
-        out.append(f"{p.key}={round(v) if p.integer else round(v, 10)!r}")
+        out[p.key] = round(v) if p.integer else round(v, 10)
     return out
+
+
+def _settings(free: list[FreeParameter], x: np.ndarray) -> list[str]:
+    """The same values as ``--set`` text (for messages and the calibrated file)."""
+    return [f"{k}={v!r}" for k, v in _values(free, x).items()]
 
 
 def _free_problem(p: FreeParameter, setting: str, problem: Problem) -> str:
@@ -208,12 +214,13 @@ def _validate(cal: Calibration) -> None:
             problems.append(Problem(kind, name, "given more than once"))
     if problems:
         raise ScenarioError(problems)
-    base = load_scenario(cal.scenario, cal.overrides)
+    source = ScenarioSource(cal.scenario, cal.overrides)
+    base = source.scenario()
     for p in cal.free:  # the key must exist, and the scenario be valid across its range
         for v in (p.low, (p.low + p.high) / 2, p.high):
             setting = _settings([p], np.array([v]))[0]
             try:
-                load_scenario(cal.scenario, [*cal.overrides, setting])
+                source.scenario(_values([p], np.array([v])))
             except ScenarioError as err:
                 problems.append(
                     Problem("--free", p.key, _free_problem(p, setting, err.problems[0]))
@@ -247,6 +254,13 @@ def calibrate(
 
     _validate(cal)
     backend = backend or Backend()
+    # each file read once; every evaluation sets the free values on a copy of its data
+    source = ScenarioSource(cal.scenario, cal.overrides)
+    cf_source = (
+        ScenarioSource(cal.counterfactual, cal.overrides)
+        if cal.counterfactual is not None
+        else None
+    )
     history: list[tuple[dict[str, float], list[float]]] = []
     cache: dict[tuple[float, ...], tuple[np.ndarray, np.ndarray]] = {}
 
@@ -255,10 +269,10 @@ def calibrate(
         key = tuple(round(float(v), 10) for v in x)
         if key in cache:
             return cache[key]
-        sets = _settings(cal.free, x)
-        scenario = load_scenario(cal.scenario, [*cal.overrides, *sets])
-        if cal.counterfactual is not None and any(t.avoided for t in cal.targets):
-            cf = load_scenario(cal.counterfactual, [*cal.overrides, *sets])
+        values = _values(cal.free, x)
+        scenario = source.scenario(values)
+        if cf_source is not None and any(t.avoided for t in cal.targets):
+            cf = cf_source.scenario(values)
             comp = compare(cf, scenario, cal.replications, cal.seed, backend=backend)
             sc_res, cf_res = comp.scenario, comp.counterfactual
         else:
@@ -427,4 +441,3 @@ def calibrated_toml(result: CalibrationResult, out_file: Path) -> str:
         lines.extend(entries)
         lines.append("")
     return "\n".join(lines)
-

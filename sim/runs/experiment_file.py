@@ -16,12 +16,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from sim.runs.replications import MAX_REPLICATIONS
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.files import read_toml
-from sim.scenario.loader import display_path, load_scenario
+from sim.scenario.loader import ScenarioSource, display_path
 from sim.scenario.messages import problems_from_validation
 from sim.scenario.model import Scenario
 from sim.scenario.types import Frozen
@@ -186,11 +186,29 @@ class Experiment(Frozen):
 
     # set by the loader
     path: str = Field("", description="(set by nhsim) where the file was read from", exclude=True)
+    _sources: dict[str, ScenarioSource] = PrivateAttr(default_factory=dict)
+
+    def source(self) -> ScenarioSource:
+        """The base scenario file with the experiment's ``set``, read once: each point's
+        scenario is made from it with ``source().scenario({key: value})``."""
+        cached = self._sources.get("scenario")
+        if cached is None:
+            cached = self._sources["scenario"] = ScenarioSource(self.scenario_path(), self.set)
+        return cached
+
+    def counterfactual_source(self) -> ScenarioSource:
+        """The counterfactual file with the experiment's ``set``, read once."""
+        path = self.counterfactual_path()
+        assert path is not None, "the experiment names no counterfactual"
+        cached = self._sources.get("counterfactual")
+        if cached is None:
+            cached = self._sources["counterfactual"] = ScenarioSource(path, self.set)
+        return cached
 
     def base_scenario(self) -> Scenario:
         """The base scenario with the experiment's ``set`` (a problem names this file's key)."""
         try:
-            return load_scenario(Path(self.path).parent / self.scenario, self.set)
+            return self.source().scenario()
         except ScenarioError as err:
             raise experiment_error(self, err) from None
 
@@ -226,7 +244,7 @@ def load_experiment(path: str | Path) -> Experiment:
     base = exp.base_scenario()  # raises ScenarioError naming the scenario file
     if exp.counterfactual:
         try:
-            load_scenario(exp.counterfactual_path(), exp.set)  # type: ignore[arg-type]
+            exp.counterfactual_source().scenario()
         except ScenarioError as err:
             raise experiment_error(exp, err) from None
     problems = []
@@ -234,9 +252,7 @@ def load_experiment(path: str | Path) -> Experiment:
     keys += list(exp.calibration.free) if exp.calibration else []
     for key in keys:
         try:
-            load_scenario(
-                Path(exp.path).parent / exp.scenario, [*exp.set, f"{key}={_probe(base, key)}"]
-            )
+            exp.source().scenario({key: _probe(base, key)})
         except ScenarioError as err:
             where = (
                 "vary"
@@ -257,7 +273,7 @@ def load_experiment(path: str | Path) -> Experiment:
     for key, least_most in (exp.search.capacities if exp.search else {}).items():
         for value in dict.fromkeys(least_most):  # a search tries both ends: check them now
             try:
-                load_scenario(exp.scenario_path(), [*exp.set, f"{key}={value}"])
+                exp.source().scenario({key: value})
             except ScenarioError as err:
                 problems += experiment_error(exp, err, {key: value}, "search.capacities").problems
     if problems:
@@ -301,14 +317,15 @@ def experiment_error(
     return ScenarioError(problems)
 
 
-def _probe(scenario: Scenario, key: str) -> str:
-    """The scenario's current value at ``key`` as TOML text (to check that the key exists)."""
+def _probe(scenario: Scenario, key: str) -> Any:
+    """The scenario's current value at ``key`` (to check that the key exists): setting it
+    changes nothing if it does, and a missing key is reported as unknown."""
     node: Any = scenario.model_dump(mode="json", by_alias=True)
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
-            return "0"
+            return 0
         node = node[part]
-    return json.dumps(node) if not isinstance(node, dict) else "{}"
+    return node if not isinstance(node, dict) else {}
 
 
 Point = dict[str, Value]
@@ -376,11 +393,3 @@ def _values(v: list[Value] | Range, key: str, source: str = "") -> list[Value]:
             )
         return list(range(int(v.low), int(v.high) + 1))
     return list(v)
-
-
-def overrides_of(point: Mapping[str, Value]) -> list[str]:
-    """A point as ``--set`` overrides."""
-    return [
-        f"{k}={json.dumps(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else v}"
-        for k, v in point.items()
-    ]

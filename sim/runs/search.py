@@ -23,11 +23,11 @@ from typing import Any
 
 from sim.output.results import _csv
 from sim.runs.backends import Backend
-from sim.runs.experiment_file import Experiment, experiment_error, overrides_of
+from sim.runs.experiment_file import Experiment, experiment_error
 from sim.runs.replications import Results, run
 from sim.runs.stats import t_interval
 from sim.scenario.errors import Problem, ScenarioError
-from sim.scenario.loader import display_path, load_scenario
+from sim.scenario.loader import display_path
 
 __all__ = ["Evaluation", "SearchResult", "run_search"]
 
@@ -61,9 +61,7 @@ def _evaluate(
 ) -> Evaluation:
     assert exp.search is not None
     try:
-        scenario = load_scenario(
-            Path(exp.path).parent / exp.scenario, [*exp.set, *overrides_of(caps)]
-        )
+        scenario = exp.source().scenario(caps)
     except ScenarioError as err:  # named as the experiment's key, not as --set
         raise experiment_error(exp, err, caps, "search.capacities") from None
     results = run(scenario, exp.replications, exp.seed, backend=backend, progress=progress)

@@ -27,13 +27,11 @@ from sim.runs.experiment_file import (
     base_value,
     design_points,
     experiment_error,
-    overrides_of,
 )
 from sim.runs.stats import t_interval
 from sim.runs.tasks import Task, chunk_ranges, run_tasks
 from sim.scenario.errors import ScenarioError
 from sim.scenario.files import UnreadableFile, read_text
-from sim.scenario.loader import load_scenario
 from sim.scenario.model import Scenario
 
 __all__ = [
@@ -69,13 +67,12 @@ class SweepResult:
 def point_scenario(exp: Experiment, point: Point, counterfactual: bool = False) -> Scenario:
     """The base scenario (or the counterfactual) with a point's values set."""
     if not counterfactual:
-        return load_scenario(exp.scenario_path(), [*exp.set, *overrides_of(point)])
-    path = exp.counterfactual_path()
-    assert path is not None
+        return exp.source().scenario(point)
     # the counterfactual keeps the keys that define it (where it differs from the base)
-    base, cf = exp.base_scenario(), load_scenario(path, exp.set)
+    source = exp.counterfactual_source()
+    base, cf = exp.base_scenario(), source.scenario()
     shared = {k: v for k, v in point.items() if base_value(base, k) == base_value(cf, k)}
-    return load_scenario(path, [*exp.set, *overrides_of(shared)])
+    return source.scenario(shared)
 
 
 def _checked_scenario(exp: Experiment, point: Point, counterfactual: bool = False) -> Scenario:

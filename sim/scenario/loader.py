@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from sim import registry
@@ -311,6 +312,8 @@ class ScenarioSource:
         are said to come from ``label``."""
         data, prov = copy.deepcopy(self.data), dict(self.provenance)
         for key, value in (values or {}).items():
+            if isinstance(value, np.generic):  # a design's numpy number: as a plain one
+                value = value.item()
             apply_override(data, prov, key.split("."), value, label)
         return scenario_from_dict(data, self.name, prov)
 

@@ -86,7 +86,7 @@ def nhsim_engine(
 
     scenario = scenario if scenario is not None else nhsim_scenario(n)
 
-    def record(t: float, pid: int, service: str, event: str, detail: str) -> None:
+    def record(t: float, pid: int, service: str, event: str, detail: str, cohort: int) -> None:
         if event == "visit_start":
             waits.append(float(detail))  # type: ignore[union-attr]
 

@@ -142,12 +142,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else scenario.run.seed
     started = datetime.now(UTC)
     out = args.out or default_out_dir(scenario, suffix=f"vs-{counterfactual.name}")
+    parts = None
+    if args.split:
+        from sim.cli.split import split_parts
+
+        parts = split_parts(args, counterfactual, scenario)  # a bad part is refused before work
     with _claim(out):
-        bar = _progress(2 * n, args.quiet)
+        bar = _progress((2 + len(parts or [])) * n, args.quiet)
         try:
             comparison = compare(
                 counterfactual, scenario, n, seed, progress=bar.update, backend=_backend(args)
             )
+            if parts is not None:
+                from sim.runs.split import split
+
+                package = split(
+                    counterfactual, scenario, n, seed, parts, _backend(args), bar.update, comparison
+                )
         except Interrupted as stop:
             bar.close()
             if isinstance(stop, SchedulerLost):
@@ -160,6 +171,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
             return EXIT_INTERRUPTED
         bar.close()
         write_comparison(out, comparison, ["nhsim", *sys.argv[1:]], started, backend=args.backend)
+        if parts is not None:
+            from sim.cli.split import write_split
+
+            write_split(out, package)
         if not args.no_plots:
             comparison_figures(comparison, out)
     if not args.quiet:
@@ -190,6 +205,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         ]
         print(_table(rows, ["metric", "counterfactual", "scenario", "difference", "95% CI"]))
         print("(all metrics in comparison.csv)")
+        if parts is not None:
+            from sim.cli.split import print_split
+
+            print_split(package)
     print(f"Results written to {out}/")
     return 0
 

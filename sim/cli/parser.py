@@ -119,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the scenario (default: the counterfactual with the --set changes)",
     )
     _add_run_options(p)
+    p.add_argument(
+        "--split",
+        action="store_true",
+        help="also run each change of the scenario alone against the counterfactual (the parts "
+        "of a package; for a --set variant, each --set) and print what each part avoids",
+    )
 
     p = sub.add_parser(
         "sweep", help="run an experiment's design of capacities (experiments/*.toml)"

@@ -124,12 +124,29 @@ def _sweep_stopped(stop: Interrupted, args: argparse.Namespace, out: Path) -> in
     return EXIT_INTERRUPTED
 
 
+def _signed(x: float) -> str:
+    text = _fmt(x)
+    return text if text.startswith("-") or text in ("-", "0.000") else f"+{text}"
+
+
+def _difference_cells(iv: Any) -> list[str]:
+    """A paired difference as two table cells: "+12.3" and "[4.10, 20.5]"."""
+    if iv is None or math.isnan(iv.mean):
+        return ["-", ""]
+    if math.isnan(iv.ci_low):
+        return [_signed(iv.mean), ""]
+    return [_signed(iv.mean), f"[{_signed(iv.ci_low)}, {_signed(iv.ci_high)}]"]
+
+
 def _print_sweep(result: Any, args: argparse.Namespace) -> None:
     exp = result.experiment
     if not args.quiet:
         keys = list(exp.vary)
+        from sim.runs.differences import sweep_difference
         from sim.runs.stats import t_interval
+        from sim.runs.sweep import base_point
 
+        base = base_point(result) if exp.compare_to_base else None
         rows = []
         for i in sorted(result.replications):
             for m in exp.report:
@@ -137,17 +154,29 @@ def _print_sweep(result: Any, args: argparse.Namespace) -> None:
                 if not vals:
                     continue
                 iv = t_interval(vals)
-                rows.append(
-                    [
-                        str(i),
-                        *(f"{result.points[i].get(k, 'base')}" for k in keys),
-                        m,
-                        _fmt(iv.mean),
-                        f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]",
-                        str(iv.n),
-                    ]
-                )
-        print(_table(rows, ["point", *keys, "metric", "mean", "95% CI", "n"]))
+                row = [
+                    str(i),
+                    *(f"{result.points[i].get(k, 'base')}" for k in keys),
+                    m,
+                    _fmt(iv.mean),
+                    f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]",
+                ]
+                if base is not None:
+                    row += (
+                        ["base", ""]
+                        if i == base
+                        else _difference_cells(sweep_difference(result, i, m, base))
+                    )
+                rows.append([*row, str(iv.n)])
+        header = ["point", *keys, "metric", "mean", "95% CI"]
+        if base is not None:
+            header += ["vs base", "95% CI"]
+        print(_table(rows, [*header, "n"]))
+        if base is not None:
+            print(
+                f"(vs base: each point's paired difference from point {base}, the base scenario, "
+                "replication by replication)"
+            )
     produced = {m for reps in result.replications.values() for r in reps for m in r}
     for m in exp.report:
         if produced and m not in produced:
@@ -210,23 +239,49 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"Least combinations meeting {standards} with {conf} confidence:")
         print(_table([[str(f[keys[0]]), str(f[keys[1]])] for f in result.frontier], keys))
     if not args.quiet:
+        from sim.runs.differences import search_difference, search_reference
+
+        ref = search_reference(result)
         rows = []
         for e in sorted(result.evaluations, key=lambda e: tuple(e.capacities[k] for k in keys)):
             for c in exp.search.constraints:
                 mean, low, high = e.bounds[c.metric]
                 bound = low if c.at_least is not None else high
+                diff = (
+                    ["reference", ""]
+                    if e is ref or ref is None
+                    else _difference_cells(search_difference(e, ref, c.metric))
+                )
                 rows.append(
                     [
                         *(str(e.capacities[k]) for k in keys),
                         c.metric,
                         _fmt(mean),
                         _fmt(bound),
+                        *diff,
                         "yes" if c.holds(low, high) else "no",
                     ]
                 )
-        print(_table(rows, [*keys, "metric", "mean", f"{conf} bound", "meets"]))
+        print(
+            _table(
+                rows, [*keys, "metric", "mean", f"{conf} bound", "vs reference", "95% CI", "meets"]
+            )
+        )
+        if ref is not None:
+            where = ", ".join(f"{k} = {ref.capacities[k]}" for k in keys)
+            print(
+                f"(vs reference: paired difference from {where}, "
+                f"{'the base scenario' if _is_base(exp, ref) else 'the least tried'})"
+            )
     print(f"Results written to {out}/ (search.csv, frontier.csv, plots/)")
     return 0
+
+
+def _is_base(exp: Any, evaluation: Any) -> bool:
+    from sim.runs.experiment_file import base_value
+
+    base = exp.base_scenario()
+    return all(base_value(base, k) == v for k, v in evaluation.capacities.items())
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:

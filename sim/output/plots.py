@@ -165,7 +165,7 @@ def plot_avoided(
             if pale:  # not distinguishable from no change
                 bar.set_alpha(0.4)
         ax.set_yticks(y, labels)
-        ax.invert_yaxis()
+        ax.set_ylim(len(items) - 0.35, -0.65)  # top to bottom, bars of one thickness
         ax.axvline(0, color=DARK, linewidth=0.9)
         ax.xaxis.set_major_formatter(_formatter(unit))
         ax.grid(axis="x", alpha=0.25)

@@ -68,6 +68,7 @@ BUILT_IN = [
         EmergencyDepartmentService.build,
         metrics.ed_metrics,
         cost_items={"ed_attendance": "attendances"},
+        totals={"unplanned.hospital_visits": "attendances"},
     ),
     Kind(
         "acute",
@@ -82,6 +83,7 @@ BUILT_IN = [
             "acute.bed_days": "bed_days",
             "acute.delayed_discharge_days": "delayed_discharge_days",
             "acute.step_down_wait_days": "step_down_wait_days",
+            "unplanned.hospital_visits": "direct_admissions",
         },
     ),
     Kind("outcome", services.Outcome, OutcomeCounter.build, metrics.outcome_metrics),

@@ -205,6 +205,7 @@ def acute_metrics(name: str, t: AcuteTally, period: Period, out: Out) -> None:
     for dest, n in t.discharged.items():
         out[f"{name}.discharged.{dest}"] = n * per_year
     out[f"{name}.direct_admissions"] = t.direct_admissions * per_year
+    _by_cohort(out, f"{name}.direct_admissions", t.direct_by_cohort, per_year, period)
     _by_cohort(out, f"{name}.admissions", t.admissions_by_cohort, per_year, period)
     _by_cohort(out, f"{name}.short_stays", t.short_stays_by_cohort, per_year, period)
     _by_cohort(out, f"{name}.bed_days", t.bed_hours_by_cohort, per_year / 24.0, period)
@@ -251,14 +252,12 @@ def _totals(out: Out, tally: Tally, period: Period) -> Out:
     return totals
 
 
-def _unplanned(out: Out, tally: Tally, period: Period) -> None:
-    """Unplanned hospital visits, counted once each, and the share of each cohort's urgent
-    need met without one (see :mod:`sim.engine.visits`)."""
-    if tally.hospital_visits is None:
+def _home_share(out: Out, tally: Tally, period: Period) -> None:
+    """The share of urgent need met without an unplanned hospital visit: 1 − patients
+    from demand sources whose first visit fell in the period ÷ arrivals from demand
+    sources, overall and by cohort (see :mod:`sim.engine.visits`)."""
+    if tally.hospital_patients is None:
         return
-    per_year = period.per_year
-    out["unplanned.hospital_visits"] = sum(tally.hospital_visits) * per_year
-    _by_cohort(out, "unplanned.hospital_visits", tally.hospital_visits, per_year, period)
     patients, arrivals = tally.hospital_patients, tally.arrivals_by_cohort
     out["home.share"] = 1.0 - _ratio(sum(patients), sum(arrivals))
     shares = [1.0 - _ratio(p, a) for p, a in zip(patients, arrivals)]
@@ -292,8 +291,8 @@ def _costs(out: Out, tally: Tally) -> None:
 
 
 def compute_metrics(tally: Tally) -> dict[str, float]:
-    """The named metrics of one replication (each kind's own, then network totals,
-    unplanned hospital visits, then costs)."""
+    """The named metrics of one replication (each kind's own, then network totals, the
+    share of need met at home, then costs)."""
     period = Period(
         tally.clock.per_year,
         float(tally.clock.measured_hours),
@@ -307,6 +306,6 @@ def compute_metrics(tally: Tally) -> dict[str, float]:
     for name, t in tally.services.items():
         registry.get(tally.kinds[name]).metrics(name, t, period, out)
     out.update(_totals(out, tally, period))
-    _unplanned(out, tally, period)
+    _home_share(out, tally, period)
     _costs(out, tally)
     return out

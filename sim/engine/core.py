@@ -49,11 +49,9 @@ class Tally:
     """The population's cohorts, in order: the ``*_by_cohort`` lists are indexed by them."""
     arrivals_by_cohort: list[int] = field(default_factory=list)
     """Arrivals from every demand source in the measured period, by cohort."""
-    hospital_visits: list[int] | None = None
-    """Unplanned hospital visits by cohort (None: the scenario has no ED or acute beds)."""
-    hospital_patients: list[int] = field(default_factory=list)
+    hospital_patients: list[int] | None = None
     """Patients from demand sources whose first unplanned hospital visit fell in the
-    measured period, by cohort."""
+    measured period, by cohort (None: the scenario has no ED or acute beds)."""
     patients: int = 0
     exited: int = 0
     in_system_end: int = 0
@@ -304,7 +302,6 @@ class _Engine:
             for cohort, n in enumerate(src.measured_by_cohort(len(self.cohorts))):
                 tally.arrivals_by_cohort[cohort] += n
         if self.visits.present:
-            tally.hospital_visits = list(self.visits.visits)
             tally.hospital_patients = list(self.visits.patients)
         costs = self.scenario.costs
         if costs is not None:

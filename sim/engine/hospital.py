@@ -82,6 +82,7 @@ class AcuteTally(ServiceTally):
     beds: int | None
     direct_admissions: int
     """Admissions that did not come through an ED (an unplanned hospital visit of their own)."""
+    direct_by_cohort: list[int]
     admissions_by_cohort: list[int]
     short_stays_by_cohort: list[int]
     bed_hours_by_cohort: list[float]
@@ -123,6 +124,7 @@ class EmergencyDepartmentService(Service):
         self._visits = visits if visits is not None else HospitalVisits(len(cohorts))
         self._visits.front_doors.add(name)
         self._visits.present = True
+        self._first_visits = self._visits.patients  # zeroed in place at the warm-up's end
         self._u = streams.sampler(f"{name}.admit", _uniforms)
         self._default = per_cohort(spec.admission_probability, cohorts)
         self._by_route = {r: per_cohort(p, cohorts) for r, p in spec.admission_by_route.items()}
@@ -182,10 +184,10 @@ class EmergencyDepartmentService(Service):
         self.attendances += 1
         cohort = patient.cohort
         self.by_cohort[cohort] += 1
-        visits = self._visits
-        visits.visits[cohort] += 1  # an unplanned hospital visit (HospitalVisits.record, inline)
-        if not patient.hospital:
-            visits.first(patient)
+        if not patient.hospital:  # a first unplanned hospital visit (HospitalVisits.first, inline)
+            patient.hospital = True
+            if patient.source >= 0:
+                self._first_visits[cohort] += 1
         via = patient.via
         self.by_route[via] = self.by_route.get(via, 0) + 1
         probs = self._by_route.get(via, self._default)
@@ -307,6 +309,7 @@ class AcuteService(Service):
         self.admissions = 0
         self.short_stays = 0
         self.direct = 0
+        self.direct_by_cohort = [0] * len(self._in_bed)
         self.admissions_by_cohort = [0] * len(self._in_bed)
         self.short_stays_by_cohort = [0] * len(self._in_bed)
         self.los_sum = 0.0
@@ -338,6 +341,7 @@ class AcuteService(Service):
             discharged=dict(zip(self.dest_names, self.discharged)),
             beds=self.capacity,
             direct_admissions=self.direct,
+            direct_by_cohort=list(self.direct_by_cohort),
             admissions_by_cohort=list(self.admissions_by_cohort),
             short_stays_by_cohort=list(self.short_stays_by_cohort),
             bed_hours_by_cohort=[a + n * now for a, n in zip(self._cohort_area, self._in_bed)],
@@ -359,9 +363,10 @@ class AcuteService(Service):
         cohort = patient.cohort
         self.admissions += 1
         self.admissions_by_cohort[cohort] += 1
-        if patient.via not in self._visits.front_doors:
+        if patient.via not in self._visits.front_doors:  # a visit of its own, not through an ED
             self.direct += 1
-            self._visits.record(patient)
+            self.direct_by_cohort[cohort] += 1
+            self._visits.first(patient)
         self.los_sum += los
         if los < self.short_max:
             self.short_stays += 1

@@ -3,7 +3,9 @@
 The same team as :class:`sim.engine.community.CommunityResponseTeam` built the
 straightforward way, on the event-driven queue the clinical hub uses
 (:mod:`sim.engine.staffed`): a visit's end is an event that hands the clinician to
-the next patient in the queue. The engine's team works each start out at arrival
+the next patient in the queue, unless their shift has ended, and a shift change is an
+event that starts the next shift's clinicians on the queue while the last shift's
+finish their visits. The engine's team works each start out at arrival
 instead; ``tests/test_schedule.py`` checks that the two agree patient by patient.
 Same streams and draws, so the same seed gives the same patients.
 """

@@ -1,11 +1,15 @@
 """Rosters: who is on duty when, checked against the engine's event log.
 
-For each roster the event log of one replication (fixed seed) is replayed here,
-independently of the engine's accounting, to check that
+Every change in the number on duty is a shift change: the shift on duty ends, its
+clinicians finish the visits they are on (overtime) and go, and the next shift's
+clinicians start, all free. A visit belongs to the shift on duty when it starts and is
+overtime from that shift's end. For each roster the event log of one replication
+(fixed seed) is replayed here, independently of the engine's accounting, to check that
 
 - no visit starts in an hour when the roster has nobody on duty,
-- no more visits are in progress when one starts than clinicians on shift,
-- the team is work-conserving: whenever someone waits, everyone on shift is busy,
+- no more of a shift's visits are in progress when one starts than its clinicians,
+- the team is work-conserving: whenever someone waits, every clinician of the shift
+  on duty is busy (however many of the last shift are still finishing),
 - patients are visited first come, first served,
 - busy, overtime and staffed hours in the tally equal the integrals computed here
   from the visit start/end times and the roster.
@@ -16,6 +20,7 @@ non-whole number of days: simulation hour ``t`` is calendar hour ``t - 30``.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 
@@ -80,20 +85,30 @@ def staff_at(week: np.ndarray, clock: Clock, t: float) -> int:
     return int(week[(math.floor(t) - clock.warmup_hours) % 168])
 
 
+def shift_end(changes: list[float], t: float) -> float:
+    """The end of the shift on duty at simulation time ``t``: the first change after it
+    (a visit that starts at a change belongs to the shift starting then)."""
+    k = bisect.bisect_right(changes, t + 1e-9)
+    return changes[k] if k < len(changes) else math.inf
+
+
 class Replay:
-    """The log of one team replayed: busy and waiting counts at every moment."""
+    """The log of one team replayed: at every moment, the visits of the shift on duty in
+    progress (``busy``) and the patients waiting."""
 
     def __init__(self, events, week: np.ndarray, clock: Clock) -> None:
         self.events = events
         self.week = week
         self.clock = clock
+        self.changes = [t for t, _ in roster_changes(week, clock)[1]]
 
     def moments(self):
         """Yield ("start", t, busy, waiting, patient) just after each visit start, and
         ("moment", t, busy, waiting, None) once everything at time ``t`` has happened,
         for every event time and every whole hour, in time order."""
         ticks = {float(h) for h in range(self.clock.horizon_hours + 1)}
-        busy = waiting = 0
+        running: dict[int, float] = {}  # patient visited: the end of their clinician's shift
+        waiting = 0
         i, n = 0, len(self.events)
         for t in sorted(ticks | {e[0] for e in self.events}):
             while i < n and self.events[i][0] == t:
@@ -102,14 +117,18 @@ class Replay:
                     waiting += 1
                 elif event == "visit_start":
                     waiting -= 1
-                    busy += 1
-                    yield ("start", t, busy, waiting, pid)
+                    running[pid] = shift_end(self.changes, t)
+                    yield ("start", t, self._on_duty(running, t), waiting, pid)
                 elif event == "visit_end":
-                    busy -= 1
+                    del running[pid]
                 elif event == "escalated":
                     waiting -= 1
                 i += 1
-            yield ("moment", t, busy, waiting, None)
+            yield ("moment", t, self._on_duty(running, t), waiting, None)
+
+    @staticmethod
+    def _on_duty(running: dict[int, float], t: float) -> int:
+        return sum(1 for end in running.values() if end > t + 1e-9)
 
 
 @pytest.fixture(scope="module", params=list(CASES), ids=list(CASES))
@@ -135,7 +154,7 @@ def test_no_visit_starts_off_shift(case) -> None:
     assert off == []
 
 
-def test_visits_in_progress_never_exceed_staff_on_shift(case) -> None:
+def test_visits_of_a_shift_never_exceed_its_clinicians(case) -> None:
     _, _, tally, events, week = case
     for kind, t, busy, _, pid in Replay(events, week, tally.clock).moments():
         if kind == "start":
@@ -161,7 +180,8 @@ def test_visits_are_first_come_first_served(case) -> None:
 
 
 def _integrals(events, week: np.ndarray, clock: Clock) -> tuple[float, float]:
-    """Busy and overtime clinician-hours over the measured window, from the log."""
+    """Busy and overtime clinician-hours over the measured window, from the log: a visit
+    is overtime from the end of the shift it started in."""
     changes = [
         (e[0], +1 if e[3] == "visit_start" else -1)
         for e in events
@@ -173,13 +193,18 @@ def _integrals(events, week: np.ndarray, clock: Clock) -> tuple[float, float]:
     points = np.unique(
         np.concatenate([times[(times > w0) & (times < h)], np.arange(w0, h + 1, dtype=float)])
     )
-    busy_area = over_area = 0.0
+    busy_area = 0.0
     for a, b in itertools.pairwise(points):
         k = np.searchsorted(times, a, side="right")
         busy = int(level[k - 1]) if k > 0 else 0
-        staff = staff_at(week, clock, a)
         busy_area += busy * (b - a)
-        over_area += max(0, busy - staff) * (b - a)
+    shift_changes = [t for t, _ in roster_changes(week, clock)[1]]
+    started = {e[1]: e[0] for e in events if e[3] == "visit_start"}
+    ended = {e[1]: e[0] for e in events if e[3] == "visit_end"}
+    over_area = 0.0
+    for pid, start in started.items():
+        lo = max(shift_end(shift_changes, start), w0)
+        over_area += max(min(ended.get(pid, h), h) - lo, 0.0)
     return busy_area, over_area
 
 
@@ -320,21 +345,57 @@ def test_roster_changes_and_staffed_hours(warmup: int) -> None:
     assert staffed_hours(week, clock, 0, clock.horizon_hours) == float(sum(by_hour))
 
 
-# A visit that ends at the very instant a shift ends frees a clinician *before* the
-# roster change is applied, if the visit's end was scheduled before the change was (the
-# engine's simultaneous events run in scheduling order). Here: 1 clinician 08-16, 2 for
-# a handover hour 16-17, none from 17:00; 3-hour visits started at 08, 11, 14 end at
-# 17:00 exactly, and the clinician so freed starts another visit at 17:00, when the
-# roster has nobody on duty.
-HANDOVER_ROSTER = ([0] * 8 + [1] * 8 + [2] + [0] * 7) * 7
+def _day_starts(events, hour: int, days: range) -> list[int]:
+    """Visits started at ``hour``:00 exactly on each of ``days`` (simulation days)."""
+    starts = [e[0] for e in events if e[3] == "visit_start"]
+    return [sum(1 for t in starts if t == 24.0 * d + hour) for d in days]
 
 
-def test_no_visit_starts_at_the_instant_a_shift_ends() -> None:
+# Day shift of 3 clinicians 08-20, night shift of 1; 5-hour visits and a queue all the
+# time. The day shift starts visits at 08, 13 and 18, still running at 20:00: the night
+# clinician starts on the queue at 20:00 at once, and the day clinicians finish at
+# 23:00 (3 hours of overtime each). The night clinician's visits start at 20, 01 and
+# 06; the last runs to 11:00: the day shift starts on the queue at 08:00, all three,
+# and the night clinician works 3 hours over. (The first day, a warm-up, lines the
+# visits up on the shifts.)
+DAY_NIGHT_ROSTER = ([1] * 8 + [3] * 12 + [1] * 4) * 7
+
+
+def test_the_next_shift_starts_while_the_last_finishes() -> None:
+    days = 7
     scen = team_scenario(
-        {"roster": HANDOVER_ROSTER}, 5.0, {"dist": "fixed", "mean": 180}, days=7, warmup_hours=0
+        {"roster": DAY_NIGHT_ROSTER}, 5.0, {"dist": "fixed", "mean": 300}, days, warmup_hours=24
+    )
+    events: list = []
+    tally = run_replication(scen, seed=1, log=lambda *e: events.append(e[:5]))
+    measured = range(1, days + 1)
+    assert _day_starts(events, 20, measured) == [1] * days
+    assert _day_starts(events, 8, measured) == [3] * days
+    assert _day_starts(events, 18, measured) == [3] * days
+    assert _day_starts(events, 6, measured) == [1] * days
+    # overtime each day: the three day clinicians 20-23 and the night one 08-11
+    overtime = (3 * 3.0 + 3.0) * days
+    assert tally.services["ucr"].overtime_hours == pytest.approx(overtime, abs=1e-9)
+
+
+# A visit that ends at the very instant a shift ends does not hand its clinician the
+# next patient: the shift change comes first, and the next shift's clinicians take the
+# queue. Here: 1 clinician 08-17, 2 for 17-18, none from 18:00; 3-hour visits started
+# at 08, 11 and 14 end at 17:00 exactly, when two fresh clinicians start (not three),
+# and no visit starts from 18:00 to 08:00.
+HANDOVER_ROSTER = ([0] * 8 + [1] * 9 + [2] + [0] * 6) * 7
+
+
+def test_a_visit_ending_at_a_shift_change_hands_nobody_on() -> None:
+    days = 7
+    scen = team_scenario(
+        {"roster": HANDOVER_ROSTER}, 5.0, {"dist": "fixed", "mean": 180}, days, warmup_hours=0
     )
     events: list = []
     tally = run_replication(scen, seed=1, log=lambda *e: events.append(e[:5]))
     week = week_roster(scen.services["ucr"])
     off = [e for e in events if e[3] == "visit_start" and staff_at(week, tally.clock, e[0]) == 0]
     assert off == []
+    assert _day_starts(events, 17, range(days)) == [2] * days
+    # the two 17:00 visits run to 20:00: 2 hours of overtime each, every day
+    assert tally.services["ucr"].overtime_hours == pytest.approx(2 * 2.0 * days, abs=1e-9)

@@ -10,7 +10,8 @@ the same moments, escalate the same patients, and report the same tallies — ex
 counts, and time integrals equal up to floating-point rounding.
 
 Checked on the roster cases of ``test_roster.py``, with patience, on the full
-neighbourhood network, and on random rosters, loads and patiences (hypothesis).
+neighbourhood network (as shipped, and with shifts that hand over to a shift with
+someone on), and on random rosters, loads and patiences (hypothesis).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from sim import registry
 from sim.engine.core import Tally, run_replication
 from sim.engine.service import ServiceTally
 from sim.scenario import load_scenario, scenario_from_dict
+from sim.scenario.loader import read_scenario_data
 from sim.scenario.model import Scenario
 
 NEIGHBOURHOOD = REPO_ROOT / "configs" / "neighbourhood_50k.toml"
@@ -139,6 +141,20 @@ def test_patience_and_escalation_agree(patience: float) -> None:
 def test_the_neighbourhood_agrees() -> None:
     # both teams, the hub asking whether UCR can take a patient now, escalations to 999
     scenario = load_scenario(NEIGHBOURHOOD, ["run.days=90", "run.warmup_days=10"])
+    assert assert_agree(scenario, seed=2024) > 300
+
+
+def test_the_neighbourhood_with_shifts_that_hand_over_agrees() -> None:
+    # UCR and the hub never close: each shift change hands over to a shift with someone
+    # on, while the hub asks whether UCR can take a patient now
+    data, provenance = read_scenario_data(NEIGHBOURHOOD)
+    for name, day in (("ucr", [1] * 8 + [3] * 12 + [2] * 4), ("hub", [1] * 8 + [2] * 14 + [1] * 2)):
+        spec = data["services"][name]
+        for key in ("staff", "open_hours", "open_days"):
+            spec.pop(key, None)
+        spec["roster"] = day * 7
+    data["run"] |= {"days": 90, "warmup_days": 10}
+    scenario = scenario_from_dict(data, "<neighbourhood, shifts handing over>", provenance)
     assert assert_agree(scenario, seed=2024) > 300
 
 

@@ -1,8 +1,9 @@
 """A community response team (UCR, same-day home visiting).
 
 Referrals queue first come, first served for the next free clinician on shift; a
-visit in progress at the end of a shift finishes (overtime) and none starts off
-shift; a referral not reached within ``patience_hours`` escalates. Because the queue
+visit in progress at the end of a clinician's shift finishes (overtime) while the next
+shift's clinicians start on the queue, and none starts off shift; a referral not
+reached within ``patience_hours`` escalates. Because the queue
 is first come, first served, each referral's start is worked out when it arrives
 (:class:`~sim.engine.schedule.FcfsSchedule`), so a visit costs a SimPy event only
 when something must happen at its end: the patient goes on to another service, or
@@ -82,8 +83,8 @@ class CommunityResponseTeam(Service):
         self.patience = spec.patience_hours if spec.patience_hours is not None else INF
         self.target = spec.target_hours
         self.roster = Roster(spec, clock)
-        self.on_shift, self._changes = self.roster.on_shift_at_start, self.roster.changes
-        self.schedule = FcfsSchedule(self.on_shift, self._changes)
+        self._changes = self.roster.changes
+        self.schedule = FcfsSchedule(self.roster.on_shift_at_start, self._changes)
         self._assign = self.schedule.assign
         # the measured window: counts booked ahead of time go in only if they fall in it
         self._w0 = float(clock.warmup_hours)
@@ -151,9 +152,8 @@ class CommunityResponseTeam(Service):
         return self.schedule.busy(now) + self.schedule.waiting(now)
 
     def can_take_now(self) -> bool:
-        """Open, with a clinician free and no one waiting."""
-        now = self.env.now
-        return self.schedule.waiting(now) == 0 and self.schedule.busy(now) < self.on_shift
+        """Open, with a clinician of the shift on duty free and no one waiting."""
+        return self.schedule.free_now(self.env.now)
 
     def finish(self, now: float) -> TeamTally:
         """Typed tallies of the measured period."""
@@ -190,13 +190,13 @@ class CommunityResponseTeam(Service):
             self.env.timeout(self._changes[0][0], 0).callbacks.append(self._roster_change)
 
     def _roster_change(self, ev: Any) -> None:
-        """A shift change: book the overtime of visits running past it, to the next change."""
+        """A shift change: book the overtime of visits running past the end of their
+        clinician's shift, from now to the next change."""
         now = self.env.now
         index = ev.value
-        self.on_shift = staff = self._changes[index][1]
         nxt = self._changes[index + 1][0] if index + 1 < len(self._changes) else self._w1
         lo, hi = max(now, self._w0), min(nxt, self._w1)
-        self.overtime_area += self.schedule.overtime(now, lo, hi, staff)
+        self.overtime_area += self.schedule.overtime(now, lo, hi)
         if self._log is not None:
             self._shift_events.pop(now, None)
         elif index + 1 < len(self._changes):

@@ -4,18 +4,26 @@ In a first-come-first-served queue a patient's start depends only on the patient
 before them: on when clinicians free up from earlier visits and on the roster. So
 the start can be worked out the moment the patient arrives (the multi-server form of
 Lindley's recursion, after Kiefer and Wolfowitz), with no event at the end of the
-visit. The schedule keeps the end times of visits that may still be running in a
-heap, and a patient's start is the first moment, not before the previous patient's
-start, when fewer visits are running than clinicians are on shift:
+visit. The roster is a rota of shifts: every change in the number on duty is a shift
+change, at which everyone on duty ends their shift and the clinicians of the next
+shift start, all of them free (Ciw's ``Schedule`` with pre-emption off). So
 
-- a visit in progress at a shift change finishes (overtime); none starts off shift;
+- a visit in progress at the end of its clinician's shift finishes (overtime), and
+  that clinician then goes off duty: they hold back no one of the next shift;
+- the next shift's clinicians take patients from the queue at once, however many of
+  the last shift are still finishing visits;
+- a patient starts at the first moment, not before the previous patient's start,
+  when fewer of the *current* shift's visits are running than clinicians on it;
 - a patient who would wait longer than their patience leaves the queue at their
   deadline instead, and takes no clinician (a *renege*);
 - a patient who can never start (no one is ever on shift again) waits to the end.
 
-The answers are those an event-driven queue gives — same patients, same starts —
-with one SimPy event fewer per visit. The schedule also answers what the rest of the
-model asks at a given moment: how many are being seen, how many wait.
+The schedule keeps the end times of the current shift's visits in a heap; at a shift
+change they are set aside (they still count as visits in progress, and those running
+past the change are overtime). The answers are those an event-driven queue gives —
+same patients, same starts — with one SimPy event fewer per visit. The schedule also
+answers what the rest of the model asks at a given moment: how many are being seen,
+how many wait, whether a newcomer would be seen at once, the overtime being worked.
 """
 
 from __future__ import annotations
@@ -46,10 +54,11 @@ class FcfsSchedule:
         "_staff",
         "_staff_now",
         "_times",
-        "ahead",
+        "aside",
         "cause",
         "ends",
         "floor",
+        "overruns",
         "reneging",
         "stuck",
         "waited",
@@ -57,9 +66,13 @@ class FcfsSchedule:
 
     def __init__(self, staff_at_start: int, changes: list[tuple[float, int]]) -> None:
         self.ends: list[float] = []
-        """End times of visits that may still be running (a heap; ended ones are dropped lazily)."""
-        self.ahead: list[float] = []
-        """Ends the search for a later start has already passed, of visits still running now (a heap)."""
+        """End times of the current shift's visits that may still be running (a heap;
+        ended ones are dropped lazily): each holds one of the shift's clinicians."""
+        self.aside: list[float] = []
+        """End times of visits that hold no clinician of the current shift but may still be
+        running now (a heap): passed by the search for a later start, or of an ended shift."""
+        self.overruns: list[tuple[float, float]] = []
+        """(end, shift end) of visits running past the end of their clinician's shift (a heap)."""
         self.floor = 0.0
         """No later patient starts before this (the previous patient's start, FCFS)."""
         self._floor_cause = AT_ARRIVAL
@@ -100,29 +113,27 @@ class FcfsSchedule:
             tau, cause = self.floor, self._floor_cause
         if tau == INF:  # someone ahead will never be seen: nor will this patient
             return self._not_seen(deadline)
-        times, staff, k, n = self._times, self._staff, self._k, len(self._times)
-        while k < n and times[k] <= tau + EPS:
-            self._staff_now = staff[k]
-            k += 1
+        times, n = self._times, len(self._times)
+        if self._k < n and times[self._k] <= tau + EPS:
+            self._read_roster(tau)
+        aside = self.aside
         while True:
             while ends and ends[0] <= tau:
                 gone = heappop(ends)
                 if gone > arrived:  # passed by this search, but still running now
-                    heappush(self.ahead, gone)
+                    heappush(aside, gone)
             if len(ends) < self._staff_now:
                 break
+            k = self._k
             nxt, why = (ends[0], AT_END) if ends else (INF, AT_END)
             if k < n and times[k] < nxt:
                 nxt, why = times[k], AT_SHIFT
             if nxt > deadline or nxt == INF:
-                self._at_shift(k)
                 self.floor, self._floor_cause = tau, cause
                 return self._not_seen(deadline)
             tau, cause = nxt, why
-            while k < n and times[k] <= tau + EPS:
-                self._staff_now = staff[k]
-                k += 1
-        self._at_shift(k)
+            if k < n and times[k] <= tau + EPS:
+                self._read_roster(tau)
         if tau > deadline:  # the patient ahead starts after this one's deadline
             return self._not_seen(deadline)
         self.floor, self._floor_cause, self.cause = tau, cause, cause
@@ -132,10 +143,28 @@ class FcfsSchedule:
             self.waited.append((tau, end))
         return tau
 
-    def _at_shift(self, k: int) -> None:
-        """The roster has been read up to change ``k`` (the next one ahead)."""
+    def _read_roster(self, tau: float) -> None:
+        """Pass every shift change due by ``tau``: each ends the shift on duty and starts
+        the next with all its clinicians free."""
+        times, staff, k, n = self._times, self._staff, self._k, len(self._times)
+        while k < n and times[k] <= tau + EPS:
+            self._hand_over(times[k])
+            self._staff_now = staff[k]
+            k += 1
         self._k = k
-        self._next_shift = self._times[k] - EPS if k < len(self._times) else INF
+        self._next_shift = times[k] - EPS if k < n else INF
+
+    def _hand_over(self, at: float) -> None:
+        """The shift on duty ends at ``at``: its visits hold no clinician of the next shift,
+        and those running past ``at`` are overtime."""
+        ends = self.ends
+        if ends:
+            aside, overruns = self.aside, self.overruns
+            for end in ends:
+                heappush(aside, end)
+                if end > at:
+                    heappush(overruns, (end, at))
+            ends.clear()
 
     def _not_seen(self, deadline: float) -> float:
         if deadline == INF:
@@ -147,35 +176,48 @@ class FcfsSchedule:
 
     # -- the state at a moment (``now`` never before the latest arrival) ---------------
     def _settle(self, now: float) -> None:
-        ends, ahead, waited, reneging = self.ends, self.ahead, self.waited, self.reneging
+        ends, aside, waited, reneging = self.ends, self.aside, self.waited, self.reneging
         while ends and ends[0] <= now:
             heappop(ends)
-        while ahead and ahead[0] <= now:
-            heappop(ahead)
+        while aside and aside[0] <= now:
+            heappop(aside)
         while waited and waited[0][0] <= now:
             waited.popleft()
         while reneging and reneging[0] <= now:
             reneging.popleft()
 
     def busy(self, now: float) -> int:
-        """Visits in progress at ``now``."""
+        """Visits in progress at ``now`` (overtime included)."""
         self._settle(now)
-        return len(self.ends) + len(self.ahead) - len(self.waited)
+        return len(self.ends) + len(self.aside) - len(self.waited)
 
     def waiting(self, now: float) -> int:
         """Patients waiting at ``now``."""
         self._settle(now)
         return len(self.waited) + len(self.reneging) + self.stuck
 
-    def overtime(self, now: float, lo: float, hi: float, staff: int) -> float:
-        """Clinician-hours over ``staff`` within [lo, hi), for a roster period starting at
-        ``now`` (lo >= now): from the visits in progress at ``now`` only, as no visit starts
-        while more are running than clinicians on shift."""
+    def free_now(self, now: float) -> bool:
+        """A patient arriving at ``now`` would be seen at once: no one waits and a clinician
+        of the shift on duty is free (those finishing overtime visits do not count)."""
         self._settle(now)
-        if hi <= lo or len(self.ends) + len(self.ahead) - len(self.waited) <= staff:
+        if self.waited or self.reneging or self.stuck:
+            return False
+        if self._k < len(self._times) and self._times[self._k] <= now + EPS:
+            self._read_roster(now)
+        return len(self.ends) < self._staff_now
+
+    def overtime(self, now: float, lo: float, hi: float) -> float:
+        """Clinician-hours within [lo, hi) (lo >= now) of the visits in progress at ``now``
+        whose clinician's shift has ended by ``now``: called at each shift change, with
+        [lo, hi) the stretch to the next, it books every overtime visit piece by piece."""
+        if self._k < len(self._times) and self._times[self._k] <= now + EPS:
+            self._read_roster(now)
+        overruns = self.overruns
+        while overruns and overruns[0][0] <= now:
+            heappop(overruns)
+        if hi <= lo or not overruns:
             return 0.0
-        running = sorted(self.ends + self.ahead)
-        for _, e in self.waited:  # booked, not started: not running at ``now``
-            running.remove(e)
-        over = len(running) - staff
-        return sum(max(min(e, hi) - lo, 0.0) for e in running[:over])
+        due = now + EPS
+        return sum(
+            max(min(e, hi) - lo, 0.0) for e, shift_end in sorted(overruns) if shift_end <= due
+        )

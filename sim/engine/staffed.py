@@ -6,11 +6,14 @@ work each start out at arrival instead (:mod:`sim.engine.schedule`). Patients ar
 not SimPy processes: an arrival costs no event of its own here, a call costs one
 (its end). Because everyone in a queue has the same patience, deadlines
 fall in queue order, so one watchdog timeout per queue, re-armed for the head,
-lets each patient go at the exact moment. Staff on shift minus staff busy may go
-negative at a shift change: work in progress finishes (overtime) and none starts
-until someone is free. Roster changes cost one event each (hundreds a year).
+lets each patient go at the exact moment. Every change in the number on duty is a
+shift change (as in :mod:`sim.engine.schedule`): the clinicians on duty end their
+shift, those on a call or visit finish it (overtime) and then go off duty, and the
+next shift's clinicians, all free, take patients from the queue at once. Roster
+changes cost one event each (hundreds a year).
 
-A queue entry is a tuple ``(deadline, arrived, patient, duration, *payload)``.
+A queue entry is a tuple ``(deadline, arrived, patient, duration, *payload)``; a call
+or visit in progress carries the shift it started in.
 """
 
 from __future__ import annotations
@@ -57,7 +60,11 @@ class StaffedQueue(Service):
         self._busy = Level()
         self._overtime = Level()
         self._next_change = 0
+        """Roster changes applied so far: the number of the shift on duty."""
         self.busy = 0
+        """Clinicians of the shift on duty on a call or visit."""
+        self.finishing = 0
+        """Clinicians whose shift has ended, finishing a call or visit (overtime)."""
         self.queue: deque[tuple[Any, ...]] = deque()
         self._watch_armed = False
         self._route: Callable[[str], Callable[[Patient], None]] | None = None
@@ -87,7 +94,7 @@ class StaffedQueue(Service):
         self.reneged = 0
         self._busy.reset(now)
         self._overtime.reset(now)
-        self.in_system_start = len(self.queue) + self.busy
+        self.in_system_start = self.holding
 
     def _advance(self, now: float) -> None:
         """Bring the busy and overtime clinician-hours up to ``now``."""
@@ -95,10 +102,9 @@ class StaffedQueue(Service):
         self._overtime.advance(now)
 
     def _levels(self) -> None:
-        """Busy and on duty have changed: the levels to measure from here."""
-        busy = self.busy
-        self._busy.level = busy
-        self._overtime.level = busy - self.on_shift if busy > self.on_shift else 0
+        """Busy or finishing have changed: the levels to measure from here."""
+        self._busy.level = self.busy + self.finishing
+        self._overtime.level = self.finishing
 
     def base_tally(self, now: float) -> dict[str, Any]:
         """The fields of :class:`~sim.engine.roster.StaffedTally`, for a subclass's tally."""
@@ -110,16 +116,16 @@ class StaffedQueue(Service):
             "in_system_start": self.in_system_start,
             "in_system_end": self.holding,
             "waiting_end": len(self.queue),
-            "busy_end": self.busy,
+            "busy_end": self.busy + self.finishing,
         }
 
     @property
     def holding(self) -> int:
         """Patients with this service now (waiting or being seen)."""
-        return len(self.queue) + self.busy
+        return len(self.queue) + self.busy + self.finishing
 
     def can_take_now(self) -> bool:
-        """Open, with a clinician free and no one waiting."""
+        """Open, with a clinician of the shift on duty free and no one waiting."""
         return self.busy < self.on_shift and not self.queue
 
     # -- flow --------------------------------------------------------------------
@@ -150,23 +156,27 @@ class StaffedQueue(Service):
         if self._log is not None:
             patient = entry[2]
             self._log(now, patient.id, self.name, self.start_event, f"{wait:.6f}", patient.cohort)
-        Timeout(self.env, entry[3], entry).callbacks.append(self._end_cb)
+        Timeout(self.env, entry[3], (entry, self._next_change)).callbacks.append(self._end_cb)
 
     def _end(self, ev: Any) -> None:
         now = self.env.now
+        entry, shift = ev.value
+        # a shift change at this same instant applies first: it ends this clinician's
+        # shift, so they hand no patient on (the next shift's clinicians take them)
+        if (
+            self._next_change < len(self._changes)
+            and self._changes[self._next_change][0] <= now + _EPS
+        ):
+            self._apply_roster(now)
         self._advance(now)
-        self.busy -= 1
+        if shift == self._next_change:
+            self.busy -= 1
+        else:
+            self.finishing -= 1
         self._levels()
-        self.finished(ev.value, now)
-        if self.queue:
-            # a shift change at this same instant applies before anyone new starts
-            if (
-                self._next_change < len(self._changes)
-                and self._changes[self._next_change][0] <= now + _EPS
-            ):
-                self._apply_roster(now)
-            if self.busy < self.on_shift:
-                self._dispatch(now)
+        self.finished(entry, now)
+        if self.queue and self.busy < self.on_shift:
+            self._dispatch(now)
 
     def _dispatch(self, now: float) -> None:
         queue = self.queue
@@ -188,10 +198,13 @@ class StaffedQueue(Service):
             self._arm(queue[0][0] - now)
 
     def _apply_roster(self, now: float) -> None:
-        """Apply every roster change due by ``now`` (idempotent)."""
+        """Apply every roster change due by ``now`` (idempotent): the shift on duty ends
+        (its busy clinicians finish in overtime) and the next starts, all free."""
         changes = self._changes
         while self._next_change < len(changes) and changes[self._next_change][0] <= now + _EPS:
             self._advance(now)
+            self.finishing += self.busy
+            self.busy = 0
             self.on_shift = changes[self._next_change][1]
             self._levels()
             self._next_change += 1

@@ -22,6 +22,7 @@ from sim.cli.format import (
 )
 from sim.cli.parser import build_parser
 from sim.cli.report import cmd_report
+from sim.cli.scale import cmd_scale
 from sim.cli.studies import cmd_calibrate, cmd_reproduce, cmd_search, cmd_sweep
 from sim.output.files import OutputError
 from sim.runs.backends import BackendError, check_scheduler_address
@@ -37,6 +38,7 @@ COMMANDS = {
     "search": cmd_search,
     "calibrate": cmd_calibrate,
     "reproduce": cmd_reproduce,
+    "scale": cmd_scale,
     "validate": cmd_validate,
     "schema": cmd_schema,
     "verify": cmd_verify,

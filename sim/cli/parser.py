@@ -212,6 +212,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     _add_backend_options(p)
 
+    p = sub.add_parser(
+        "scale",
+        help="write a scenario that extends FILE with the population and capacities scaled",
+        description="Write a new place's scenario: it extends FILE and sets the population to N "
+        "and every capacity (staff on duty, rosters, beds, fleets, hub clinicians) times N / the "
+        "original population, rounded, at least 1 where the original had at least 1. Rates per "
+        "1,000 people and lengths of stay are not changed.",
+    )
+    p.add_argument("scenario", type=Path, metavar="FILE", help="the scenario file to scale (TOML)")
+    p.add_argument(
+        "--population", type=_positive_int, required=True, metavar="N", help="the new population"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="NEW.toml",
+        help="the file to write (default: <FILE name>_<N>.toml in the current folder)",
+    )
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only where it was written")
+
     p = sub.add_parser("validate", help="check a scenario file and print the resolved scenario")
     p.add_argument("scenario", type=Path, help="scenario file (TOML)")
     _add_scenario_options(p)

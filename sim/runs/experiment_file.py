@@ -20,6 +20,7 @@ from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from sim.runs.replications import MAX_REPLICATIONS
 from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.filekind import not_an_experiment
 from sim.scenario.files import read_toml
 from sim.scenario.loader import ScenarioSource, display_path
 from sim.scenario.messages import problems_from_validation
@@ -233,6 +234,9 @@ def load_experiment(path: str | Path) -> Experiment:
         raise ScenarioError(
             [Problem(source, "", "the file is empty: an experiment needs at least a scenario")]
         )
+    wrong = not_an_experiment(data, source)
+    if wrong is not None:
+        raise ScenarioError([wrong])
     data.setdefault("name", path.stem)
     try:
         exp = Experiment.model_validate(data)

@@ -7,6 +7,9 @@ key path it comes from. Nothing here knows of SimPy or the engine.
 Merging rules: a file that ``extends`` another overrides it key by key, recursively;
 a distribution table (one with ``dist``) and a split (cohort shares, rates by cohort,
 routes) replace the base's table whole, so no stale key from the base survives.
+A file that names new cohorts (``[population] cohorts`` without some of the base's
+names) replaces every table the base gives by cohort: those tables are dropped before
+it is merged, and it must give each again for its cohorts (:mod:`sim.scenario.cohorts`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from pydantic import ValidationError
 
 from sim import registry
 from sim.scenario.checks import check_scenario
+from sim.scenario.cohorts import drop_stale_cohort_tables, missing_cohort_tables
 from sim.scenario.errors import Problem, ScenarioError, describe_value
+from sim.scenario.filekind import not_a_scenario
 from sim.scenario.messages import problems_from_validation
 from sim.scenario.model import Scenario, validate_scenario
 
@@ -168,6 +173,9 @@ def read_scenario_data(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Pr
             raise ScenarioError([Problem(chain[-1][1], "extends", f"forms a cycle: {cycle}")])
         seen.append(resolved)
         data = _read_toml(current, source)
+        wrong = not_a_scenario(data, source)
+        if wrong is not None:
+            raise ScenarioError([wrong])
         chain.append((current, source, data))
         parent = data.pop("extends", None)
         if parent is None:
@@ -201,8 +209,13 @@ def read_scenario_data(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Pr
 
     merged: dict[str, Any] = {}
     prov: Provenance = {}
+    problems: list[Problem] = []
     for _, src, data in reversed(chain):
+        dropped = drop_stale_cohort_tables(merged, data, prov)
         _merge(merged, data, (), src, prov)
+        problems += missing_cohort_tables(merged, dropped, src)
+    if problems:
+        raise ScenarioError(problems)
     merged.setdefault("name", Path(path).stem)
     return merged, prov
 

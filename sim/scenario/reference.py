@@ -479,6 +479,12 @@ contain. `nhsim validate FILE` checks a file and prints it with every default fi
   applies this file's keys over it, key by key. A distribution or one of these tables
   replaces the base file's value whole, so no key of the old one is left behind:
   @REPLACED@.
+  A file that gives `[population] cohorts` without some of the base file's cohort
+  names replaces every table the base gives by cohort (`rate_per_1000`,
+  `admission_probability`, `on_scene_by_cohort`...): they are dropped before the file is
+  merged, and it must give each again for its own cohorts; a table it leaves out is
+  named (`... gives it by cohort (under_65, fit, ...), and this file replaces the
+  cohorts: give it again for younger, older`).
 - **`--set` changes one key from the command line**, after `extends` is resolved:
   `nhsim run configs/teaching.toml --set services.ucr.staff=2`. The value is read as TOML
   (numbers, `true`/`false`, `"text"`, `[lists]`, `{ inline = 1 }` tables); anything that

@@ -54,6 +54,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             bar.close()
             return _keep_interrupted(stop, out, command, started, n, args.backend)
         bar.close()
+        from sim.cli.appraisal import print_warnings
+        from sim.output.appraisal import warnings_manifest, write_appraisal
+        from sim.runs.warnings import results_warnings
+
+        cautions = results_warnings(results)
         write_run(
             out,
             results,
@@ -62,7 +67,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             interrupted=False,
             replications_requested=n,
             backend=args.backend,
+            warnings=warnings_manifest(cautions),
         )
+        write_appraisal(out, cautions)
         if not args.no_plots:
             from sim.output.figures import run_figures
 
@@ -82,6 +89,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
             print(_table(rows, ["metric", "mean", "95% CI low", "95% CI high"]))
             print(f"(headline metrics; all {len(summary)} are in summary.csv)")
+        print_warnings(cautions, args.quiet)
         print(f"Results written to {out}/")
     return 0
 
@@ -170,7 +178,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print("Interrupted before the comparison completed; nothing written.", file=sys.stderr)
             return EXIT_INTERRUPTED
         bar.close()
-        write_comparison(out, comparison, ["nhsim", *sys.argv[1:]], started, backend=args.backend)
+        from sim.cli.appraisal import print_economics, print_warnings
+        from sim.output.appraisal import warnings_manifest, write_appraisal
+        from sim.runs.economics import economics
+        from sim.runs.warnings import comparison_warnings
+
+        econ, cautions = economics(comparison), comparison_warnings(comparison)
+        write_comparison(
+            out,
+            comparison,
+            ["nhsim", *sys.argv[1:]],
+            started,
+            backend=args.backend,
+            warnings=warnings_manifest(cautions),
+        )
+        write_appraisal(out, cautions, econ)
         if parts is not None:
             from sim.cli.split import write_split
 
@@ -192,6 +214,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if rows:
             print(_table(rows, ["avoided a year", "mean", "95% CI low", "95% CI high"]))
             print()
+        print_economics(econ)
         rows = [
             [
                 r.metric,
@@ -209,6 +232,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             from sim.cli.split import print_split
 
             print_split(package)
+    print_warnings(cautions, args.quiet)
     print(f"Results written to {out}/")
     return 0
 

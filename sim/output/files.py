@@ -414,7 +414,9 @@ class OutputClaim:
         self._remove_created()
 
     def _remove_created(self) -> None:
-        if self.created and self.created[-1] == self.out:  # empty folders the work left inside
+        made_out = bool(self.created) and self.created[-1] == self.out
+        if made_out and not any(p.is_file() for p in self.out.rglob("*")):
+            # nothing was written: empty folders the work began (events/, plots/) go too
             for root, dirs, _files in os.walk(self.out, topdown=False):
                 for name in dirs:
                     try:

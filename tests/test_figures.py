@@ -75,9 +75,9 @@ def test_comparison_figures_are_written_with_plain_labels(
     jobs: list[tuple[str, int]] = []
     traces = figures._traces
 
-    def record(batch: list[Any]) -> list[Any]:
+    def record(batch: list[Any], **kwargs: Any) -> list[Any]:
         jobs.extend((s.name, seed) for s, seed in batch)
-        return traces(batch)
+        return traces(batch, **kwargs)
 
     monkeypatch.setattr(figures, "_traces", record)
     written = figures.comparison_figures(comparison, tmp_path)
@@ -260,3 +260,29 @@ def test_heatmap_marks_cells_whose_interval_contains_zero(tmp_path: Path) -> Non
         tmp_path / "h", ["interval includes 0", "+12", "(+4 to +20)", "(−9 to +2.5)"]
     )
     assert "−3" in texts and "1,234" in texts  # the base cell shows the base, not its 0
+
+
+def test_investment_summary_from_the_economics(comparison: Any, tmp_path: Path) -> None:
+    from sim.runs.economics import economics
+
+    assert figures.investment_figure(comparison, tmp_path / "none") == []  # nothing priced
+    priced = [
+        "costs.capacity.ucr.per_staffed_hour=45",
+        "costs.capacity.virtual_ward.per_bed_day=120",
+    ]
+    cf = load_scenario(TEACHING, [*SHORT, *priced])
+    sc = load_scenario(
+        TEACHING, [*SHORT, *priced, "services.ucr.staff=2", "services.virtual_ward.beds=4"]
+    )
+    c = compare(cf, sc.model_copy(update={"name": "teaching-invest"}), replications=3, seed=11)
+    written = figures.investment_figure(c, tmp_path / "investment")
+    assert [p.suffix for p in written] == [".png", ".svg"]
+    econ = economics(c)
+    assert econ is not None
+    texts = check_board_text(
+        tmp_path / "investment",
+        ["Investment summary: teaching-invest against teaching", "Cost of the", "Net cost"],
+    )
+    joined = "\n".join(texts)
+    assert econ.verdict[1:] in joined  # the verdict, as economics() gives it
+    assert plots.number(econ.package_cost.mean, "£") in texts

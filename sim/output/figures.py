@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,13 +69,21 @@ def _trace(job: tuple[Scenario, int]) -> dict[str, list[int]]:
     return run_replication(scenario, seed, trace=True).occupancy_trace
 
 
-def _traces(jobs: Sequence[tuple[Scenario, int]]) -> list[dict[str, list[int]]]:
-    """Daily occupancy of each (scenario, seed), in processes when there is more than one CPU."""
+def _traces(
+    jobs: Sequence[tuple[Scenario, int]], meanwhile: Callable[[], object] | None = None
+) -> list[dict[str, list[int]]]:
+    """Daily occupancy of each (scenario, seed), in processes when there is more than one
+    CPU; ``meanwhile`` (drawing another figure) runs here while they do."""
     workers = min(len(jobs), os.cpu_count() or 1)
     if workers <= 1:
+        if meanwhile is not None:
+            meanwhile()
         return [_trace(j) for j in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_trace, jobs))
+        futures = [pool.submit(_trace, j) for j in jobs]
+        if meanwhile is not None:
+            meanwhile()
+        return [f.result() for f in futures]
 
 
 def _bands(scenario: Scenario, traces: list[dict[str, list[int]]]) -> dict[str, plots.Band]:
@@ -138,20 +146,24 @@ def comparison_figures(comparison: Comparison, out: Path) -> list[Path]:
         return []
     sc, cf = comparison.scenario, comparison.counterfactual
     rows = avoided_rows(comparison)
-    written = []
-    if rows:
-        title = f"What {sc.scenario.name} avoids against {cf.scenario.name}"
-        written += plots.plot_avoided(
-            rows,
-            title,
-            out / "plots" / "avoided",
-            sc.scenario,
-            subtitle=f"{sc.n} paired replications, seed {sc.seed}.",
-        )
+    written: list[Path] = []
+
+    def avoided() -> None:
+        if rows:
+            written.extend(
+                plots.plot_avoided(
+                    rows,
+                    f"What {sc.scenario.name} avoids against {cf.scenario.name}",
+                    out / "plots" / "avoided",
+                    sc.scenario,
+                    subtitle=f"{sc.n} paired replications, seed {sc.seed}.",
+                )
+            )
+
     k = min(TRACE_REPLICATIONS, sc.n, cf.n)
     jobs = [(cf.scenario, s) for s in _first_seeds(cf, k)]
     jobs += [(sc.scenario, s) for s in _first_seeds(sc, k)]
-    traces = _traces(jobs)
+    traces = _traces(jobs, meanwhile=avoided)  # the traces run while avoided is drawn
     columns = {
         f"Counterfactual: {cf.scenario.name}": _bands(cf.scenario, traces[:k]),
         f"Scenario: {sc.scenario.name}": _bands(sc.scenario, traces[k:]),
@@ -165,52 +177,34 @@ def comparison_figures(comparison: Comparison, out: Path) -> list[Path]:
 
 
 def _economics(comparison: Comparison) -> Any | None:
-    """The comparison's economics (``sim.runs.economics``), or None without costs."""
-    try:
-        from sim.runs.economics import economics  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    try:
-        return economics(comparison)
-    except (ValueError, KeyError):
-        return None
+    """The comparison's economics (:func:`sim.runs.economics.economics`), or None."""
+    from sim.runs.economics import economics
+
+    return economics(comparison)
 
 
-def _num(value: Any) -> float:
-    """A varied value as a number (a design's values are numbers; text counts as NaN)."""
-    return float(value) if isinstance(value, int | float) else math.nan
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, int | float) and not math.isnan(value)
+def _bar(
+    text: str, estimate: Any, colour: str = plots.BLUE, sign: float = 1.0, unit: str = "£"
+) -> plots.Bar:
+    """A figure of :mod:`sim.runs.economics` as a bar (``sign=-1`` turns a change into a saving)."""
+    low, high = sign * estimate.ci_low, sign * estimate.ci_high
+    if not getattr(estimate, "bounded", True):
+        low, high = -math.inf, math.inf
+    return plots.Bar(text, sign * estimate.mean, min(low, high), max(low, high), unit, colour)
 
 
 def investment_figure(comparison: Comparison, path: Path) -> list[Path]:
-    """What the package costs, what it avoids, its net cost and its cost per admission
-    avoided, each with its 95% interval, under the verdict (``sim.runs.economics``).
-    Nothing is drawn when the scenarios have no capacity costs."""
+    """What the package costs, what it saves, its net cost, what it avoids and its net cost
+    per admission avoided, each with its 95% interval, under the verdict
+    (:mod:`sim.runs.economics`). Nothing is drawn when no capacity is priced."""
     econ = _economics(comparison)
-    if econ is None:
+    if econ is None or not econ.priced or econ.package_cost.is_nan:
         return []
-    package = getattr(econ, "package_cost", None)
-    net = getattr(econ, "net_cost", None)
-    per_admission = getattr(econ, "cost_per_admission_avoided", None)
-    if package is None or net is None or not _finite(getattr(package, "mean", math.nan)):
-        return []
-    money = [
-        plots.Bar("Cost of the\npackage", package.mean, package.ci_low, package.ci_high),
-        plots.Bar("Net cost\n(after savings)", net.mean, net.ci_low, net.ci_high),
-    ]
-    saving = comparison.avoided("cost.activity.total")
-    if math.isnan(saving.mean):
-        saving = None  # type: ignore[assignment]
-    if saving is not None:
-        money.insert(
-            1,
-            plots.Bar(
-                "Hospital and\nactivity costs\navoided", saving.mean, saving.ci_low, saving.ci_high
-            ),
-        )
+    money = [_bar("Cost of the\npackage", econ.package_cost, plots.GREY)]
+    if not econ.activity_cost.is_nan:
+        money.append(_bar("Activity costs\nsaved", econ.activity_cost, sign=-1.0))
+    net_colour = plots.ORANGE if econ.net_cost.mean > 0 else plots.BLUE
+    money.append(_bar("Net cost", econ.net_cost, net_colour))
     avoided = []
     for metric, text in (
         ("admissions.total", "Admissions"),
@@ -222,32 +216,28 @@ def investment_figure(comparison: Comparison, path: Path) -> list[Path]:
     panels: list[tuple[str, Sequence[plots.Bar]]] = [("£ a year", money)]
     if avoided:
         panels.append(("Avoided a year", avoided))
-    if per_admission is not None and _finite(getattr(per_admission, "mean", math.nan)):
+    per = econ.cost_per_admission_avoided
+    if not per.is_nan:
         panels.append(
-            (
-                "£ per admission avoided",
-                [
-                    plots.Bar(
-                        "Cost per\nadmission\navoided",
-                        per_admission.mean,
-                        per_admission.ci_low,
-                        per_admission.ci_high,
-                    )
-                ],
-            )
+            ("Net cost per\nadmission avoided", [_bar("£ per\nadmission", per, plots.ORANGE)])
         )
-    sc, cf = comparison.scenario.scenario, comparison.counterfactual.scenario
-    verdict = str(getattr(econ, "verdict", "") or "")
+    verdict = econ.verdict[:1].upper() + econ.verdict[1:]
     return plots.plot_investment(
         panels,
-        f"Investment summary: {sc.name} against {cf.name}",
-        verdict[:1].upper() + verdict[1:],
+        f"Investment summary: {econ.scenario} against {econ.counterfactual}",
+        f"{verdict} (net cost {number(econ.net_cost.mean, '£')} a year)",
         path,
-        note=f"{comparison.scenario.n} paired replications.",
+        note=f"{econ.n} paired replications; the net cost per admission avoided is a ratio "
+        "of paired means with Fieller's interval.",
     )
 
 
 # --------------------------------------------------------------------------- sweeps
+
+
+def _num(value: Any) -> float:
+    """A varied value as a number (a design's values are numbers; text counts as NaN)."""
+    return float(value) if isinstance(value, int | float) else math.nan
 
 
 def _interval(values: Sequence[float]) -> tuple[float, float, float]:

@@ -644,6 +644,7 @@ class Bar:
     low: float
     high: float
     unit: str = "£"
+    colour: str = BLUE
 
 
 def plot_investment(
@@ -670,11 +671,13 @@ def plot_investment(
         for x, b in zip(xs, bars):
             finite = not (math.isnan(b.low) or math.isnan(b.high))
             bounded = finite and not (math.isinf(b.low) or math.isinf(b.high))
-            colour = GREY if x == 0 and len(bars) > 1 else BLUE if b.mean >= 0 else ORANGE
             err = [[max(b.mean - b.low, 0)], [max(b.high - b.mean, 0)]] if bounded else None
-            ax.bar([x], [b.mean], yerr=err, color=colour, width=0.62, capsize=7, ecolor=DARK)
+            ax.bar([x], [b.mean], yerr=err, color=b.colour, width=0.62, capsize=7, ecolor=DARK)
             text = number(b.mean, b.unit)
-            text += "\n" + (interval_text(b.low, b.high, b.unit) if bounded else "(no upper bound)")
+            if not bounded:
+                text += "\n(interval unbounded)"
+            elif b.high > b.low:
+                text += "\n" + interval_text(b.low, b.high, b.unit)
             top = max(b.mean, b.high if bounded else b.mean, 0.0)
             ax.annotate(
                 text,

@@ -182,7 +182,7 @@ def rows(path: Path) -> list[dict[str, str]]:
 def test_a_second_run_into_a_claimed_folder_is_refused_and_the_first_completes_whole(
     here: Path, capsys
 ) -> None:
-    first = nhsim("run", "small.toml", "-n", "600", "-w", "2", "-q", "--no-plots", "--out", "out",
+    first = nhsim("run", "small.toml", "-n", "2000", "-w", "2", "-q", "--no-plots", "--out", "out",
                   "--seed", "5", *TINY, cwd=here)  # fmt: skip
     try:
         deadline = time.monotonic() + 60
@@ -200,15 +200,15 @@ def test_a_second_run_into_a_claimed_folder_is_refused_and_the_first_completes_w
             first.communicate()
     assert code == 2
     assert err.startswith(f"out: in use by another nhsim command (pid {first.pid} on ")
-    assert "nhsim run small.toml -n 600" in err and "choose another --out" in err
+    assert "nhsim run small.toml -n 2000" in err and "choose another --out" in err
     assert first.returncode == 0, first_err
     assert not (here / "out" / LOCK_NAME).exists()
     # the first run's files are its own and whole: the same as a run of its own
-    assert main(["run", "small.toml", "-n", "600", "-w", "1", "-q", "--no-plots", "--out", "alone",
+    assert main(["run", "small.toml", "-n", "2000", "-w", "2", "-q", "--no-plots", "--out", "alone",
                  "--seed", "5", *TINY]) == 0  # fmt: skip
     for name in ("replications.csv", "summary.csv", "scenario.json"):
         assert (here / "out" / name).read_bytes() == (here / "alone" / name).read_bytes(), name
-    assert json.loads((here / "out" / "manifest.json").read_text())["replications"] == 600
+    assert json.loads((here / "out" / "manifest.json").read_text())["replications"] == 2000
 
 
 def dead_pid() -> int:

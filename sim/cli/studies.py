@@ -87,6 +87,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                 out / "failures.json",
                 json.dumps({str(k): v for k, v in result.failures.items()}, indent=2),
             )
+        from sim.cli.appraisal import print_warnings
+        from sim.output.appraisal import warnings_manifest, write_appraisal
+        from sim.runs.warnings import sweep_warnings
+
+        cautions = sweep_warnings(result)
+        write_appraisal(out, cautions)
         _experiment_manifest(
             out,
             exp,
@@ -96,12 +102,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             points_completed=len(result.replications),
             points_run_now=sorted(result.ran_now),
             failed_points=sorted(result.failures),
+            warnings=warnings_manifest(cautions),
         )
         if not args.no_plots:
             from sim.output.figures import sweep_figures
 
             sweep_figures(result, out)
     _print_sweep(result, args)
+    print_warnings(cautions, args.quiet)
     print(f"Results written to {out}/ (sweep.csv, replications.csv, plots/)")
     return EXIT_CHECK_FAILED if result.failures else 0
 
@@ -221,8 +229,20 @@ def cmd_search(args: argparse.Namespace) -> int:
         bar.close()
         write_atomic(out / "search.csv", search_csv(result))
         write_atomic(out / "frontier.csv", frontier_csv(result))
+        from sim.cli.appraisal import print_warnings
+        from sim.output.appraisal import warnings_manifest, write_appraisal
+        from sim.runs.warnings import search_warnings
+
+        cautions = search_warnings(result)
+        write_appraisal(out, cautions)
         _experiment_manifest(
-            out, exp, started, args, evaluations=len(result.evaluations), frontier=result.frontier
+            out,
+            exp,
+            started,
+            args,
+            evaluations=len(result.evaluations),
+            frontier=result.frontier,
+            warnings=warnings_manifest(cautions),
         )
         if not args.no_plots:
             search_figures(result, out)
@@ -273,6 +293,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                 f"(vs reference: paired difference from {where}, "
                 f"{'the base scenario' if _is_base(exp, ref) else 'the least tried'})"
             )
+    print_warnings(cautions, args.quiet)
     print(f"Results written to {out}/ (search.csv, frontier.csv, plots/)")
     return 0
 

@@ -3,8 +3,9 @@
 Every route names a service that exists (or ``home``) and of a kind that can take
 patients from there; per-cohort values name the population's cohorts; each kind's own
 rules hold (a staffed service has a staff count or a roster, a patience has an
-escalation route, …); every service is reached by some demand or route; and every
-patient has a way out.
+escalation route, …); no service sends patients to itself; every service is reached by
+some demand or route; every patient has a way out; and the demand expects no more
+arrivals in a replication than the engine can hold (:data:`~sim.scenario.types.MAX_ARRIVALS`).
 
 The rules of each kind come from its model (:class:`~sim.scenario.services.ServiceSpec`:
 ``routes``, ``links``, ``check``, ``check_network`` and its class flags), found through
@@ -16,13 +17,24 @@ from __future__ import annotations
 from typing import Any
 
 from sim import registry
-from sim.scenario.errors import Problem, closest
 from sim.scenario.appraisal import check_costs
+from sim.scenario.errors import Problem, closest, describe_number
 from sim.scenario.messages import source_of
 from sim.scenario.model import HOME, Scenario
 from sim.scenario.services import ANY_ROUTABLE, HUB_DESTINATIONS
+from sim.scenario.types import MAX_ARRIVALS
 
-__all__ = ["Checker", "allowed_kinds", "check_scenario", "links_of", "routes_of"]
+__all__ = [
+    "Checker",
+    "allowed_kinds",
+    "check_scenario",
+    "expected_arrivals",
+    "links_of",
+    "routes_of",
+]
+
+DAYS_PER_YEAR = 365
+"""Days in the engine's year (rates are per year)."""
 
 Path = tuple[str, ...]
 
@@ -66,9 +78,11 @@ class Checker:
         self._cohorts = list(scenario.population.cohorts)
         self._succ: dict[str, set[str]] = {}
 
-    def add(self, path: Path, message: str) -> None:
-        """A problem at ``path`` (named with the file the key came from)."""
-        source = source_of(path, self._provenance, self._default)
+    def add(self, path: Path, message: str, whole: bool = False) -> None:
+        """A problem at ``path``, named with the file the key came from (or, if ``whole``,
+        with the scenario being read: a problem of several keys that may come from
+        different files)."""
+        source = self._default if whole else source_of(path, self._provenance, self._default)
         self.problems.append(Problem(source, ".".join(path), message))
 
     @staticmethod
@@ -143,6 +157,34 @@ class Checker:
         return senders
 
 
+def expected_arrivals(scenario: Scenario) -> float:
+    """The expected number of arrivals of one replication: rate × cohort size over the
+    warm-up and the measured period, summed over the demand sources.
+
+    The profiles have a mean of 1 over the week and the year, so they leave the total
+    of whole weeks and years unchanged (a partial week or year is near enough)."""
+    population = scenario.population
+    per_year = 0.0
+    for src in scenario.demand.values():
+        rate = src.rate_per_1000
+        for cohort, share in population.cohorts.items():
+            per_1000 = rate.get(cohort, 0.0) if isinstance(rate, dict) else rate
+            per_year += population.size * share * per_1000 / 1000.0
+    return per_year * scenario.horizon_days / DAYS_PER_YEAR
+
+
+def _check_arrivals(scenario: Scenario, checker: Checker) -> None:
+    expected = expected_arrivals(scenario)
+    if expected > MAX_ARRIVALS:
+        checker.add(
+            ("demand",),
+            f"expects {describe_number(expected)} arrivals a replication over "
+            f"{scenario.horizon_days:,.10g} days; the limit is "
+            f"{describe_number(MAX_ARRIVALS)} (lower the rates, the population or run.days)",
+            whole=True,  # of the rates, the population and the run length together
+        )
+
+
 def _check_demand(scenario: Scenario, checker: Checker) -> None:
     routable = allowed_kinds(ANY_ROUTABLE)
     for src_name, src in scenario.demand.items():
@@ -210,17 +252,27 @@ def _check_graph(scenario: Scenario, checker: Checker, succ: dict[str, set[str]]
             )
 
 
+SELF_ROUTE = "a service cannot send patients to itself"
+
+
 def check_scenario(
     scenario: Scenario, data: dict[str, Any], provenance: dict[Path, str], default: str
 ) -> list[Problem]:
     """Every problem of the network as a whole, each naming its file and key path."""
     checker = Checker(scenario, provenance, default)
     _check_demand(scenario, checker)
+    _check_arrivals(scenario, checker)
     for path, split, kinds in routes_of(scenario):
         for target in split:
-            checker.target(path + (target,), target, kinds, allow_home=True)
+            if target == path[1]:
+                checker.add(path + (target,), SELF_ROUTE)
+            else:
+                checker.target(path + (target,), target, kinds, allow_home=True)
     for path, target, kinds in links_of(scenario):
-        checker.target(path, target, kinds, allow_home=path[-1] == "when_full")
+        if target == path[1]:
+            checker.add(path, SELF_ROUTE)
+        else:
+            checker.target(path, target, kinds, allow_home=path[-1] == "when_full")
     for name, svc in scenario.services.items():
         svc.check(("services", name), checker)
     check_costs(scenario, checker)

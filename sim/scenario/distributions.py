@@ -8,18 +8,31 @@ magnitude cheaper than one call per value).
 
 Values are in the unit named by the scenario key that holds the distribution
 (``visit_minutes`` → minutes, ``los_days`` → days); the engine converts to hours.
+
+Parameters are checked for what the samplers can do with them: ``nan`` and ``inf`` are
+refused, means, bounds and values are at most :data:`MAX_VALUE`, a standard deviation at
+most :data:`MAX_SD`, and the sd of a lognormal or gamma is from :data:`MIN_CV` to
+:data:`MAX_CV` times its mean (outside that range the parameters numpy is given
+overflow or underflow: a gamma's shape becomes 0, a lognormal's sigma infinite).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.scenario.errors import describe_number
+from sim.scenario.types import MAX_WEIGHT
+
 __all__ = [
     "DIST_NAMES",
+    "MAX_CV",
+    "MAX_SD",
+    "MAX_VALUE",
+    "MIN_CV",
     "Distribution",
     "Empirical",
     "Exponential",
@@ -31,8 +44,34 @@ __all__ = [
 ]
 
 
+MAX_VALUE = 1e7
+"""The largest mean, bound or value of a distribution, in the unit of its key (1e7
+minutes is 19 years; 1e7 days 27,000): far beyond any stay or visit, well within the
+precision of the engine's clock."""
+MAX_SD = 1e7
+"""The largest standard deviation of a distribution, in the unit of its key."""
+MIN_CV = 1e-9
+"""The smallest sd / mean of a lognormal or gamma (a gamma's shape is (mean/sd)²)."""
+MAX_CV = 1e9
+"""The largest sd / mean of a lognormal or gamma (a lognormal's sigma² is log(1 + (sd/mean)²))."""
+
+Value = Annotated[float, Field(le=MAX_VALUE)]
+"""A mean, bound or value of a distribution."""
+
+
+def _check_cv(mean: float, sd: float) -> None:
+    """Refuse a coefficient of variation the sampler's parameters cannot hold."""
+    cv = sd / mean
+    if not MIN_CV <= cv <= MAX_CV:
+        raise ValueError(
+            f"needs sd/mean from {describe_number(MIN_CV)} to {describe_number(MAX_CV)}, "
+            f"got mean={describe_number(mean)}, sd={describe_number(sd)} "
+            f"(sd/mean = {describe_number(cv)})"
+        )
+
+
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:  # pragma: no cover - overridden
@@ -50,7 +89,7 @@ class Fixed(_Dist):
     """Always the same value."""
 
     dist: Literal["fixed"]
-    mean_: float = Field(alias="mean", ge=0, description="the value")
+    mean_: float = Field(alias="mean", ge=0, le=MAX_VALUE, description="the value")
 
     @property
     def mean(self) -> float:
@@ -68,7 +107,7 @@ class Exponential(_Dist):
     """Memoryless; sd equals the mean. The queueing-theory default."""
 
     dist: Literal["exponential"]
-    mean_: float = Field(alias="mean", gt=0, description="mean")
+    mean_: float = Field(alias="mean", gt=0, le=MAX_VALUE, description="mean")
 
     @property
     def mean(self) -> float:
@@ -86,8 +125,13 @@ class Lognormal(_Dist):
     """Right-skewed, given by its own mean and sd (not those of the underlying normal)."""
 
     dist: Literal["lognormal"]
-    mean_: float = Field(alias="mean", gt=0, description="mean")
-    sd: float = Field(gt=0, description="standard deviation")
+    mean_: float = Field(alias="mean", gt=0, le=MAX_VALUE, description="mean")
+    sd: float = Field(gt=0, le=MAX_SD, description="standard deviation")
+
+    @model_validator(mode="after")
+    def _cv(self) -> Any:
+        _check_cv(self.mean_, self.sd)
+        return self
 
     @property
     def mean(self) -> float:
@@ -110,8 +154,13 @@ class Gamma(_Dist):
     """Given by mean and sd: shape = (mean/sd)^2, scale = sd^2/mean."""
 
     dist: Literal["gamma"]
-    mean_: float = Field(alias="mean", gt=0, description="mean")
-    sd: float = Field(gt=0, description="standard deviation")
+    mean_: float = Field(alias="mean", gt=0, le=MAX_VALUE, description="mean")
+    sd: float = Field(gt=0, le=MAX_SD, description="standard deviation")
+
+    @model_validator(mode="after")
+    def _cv(self) -> Any:
+        _check_cv(self.mean_, self.sd)
+        return self
 
     @property
     def mean(self) -> float:
@@ -130,9 +179,9 @@ class Triangular(_Dist):
     """Between low and high, most often near mode; mean = (low + mode + high) / 3."""
 
     dist: Literal["triangular"]
-    low: float = Field(ge=0, description="smallest value")
-    mode: float = Field(ge=0, description="most likely value")
-    high: float = Field(gt=0, description="largest value")
+    low: float = Field(ge=0, le=MAX_VALUE, description="smallest value")
+    mode: float = Field(ge=0, le=MAX_VALUE, description="most likely value")
+    high: float = Field(gt=0, le=MAX_VALUE, description="largest value")
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -160,8 +209,8 @@ class Uniform(_Dist):
     """Equally likely anywhere between low and high."""
 
     dist: Literal["uniform"]
-    low: float = Field(ge=0, description="smallest value")
-    high: float = Field(gt=0, description="largest value")
+    low: float = Field(ge=0, le=MAX_VALUE, description="smallest value")
+    high: float = Field(gt=0, le=MAX_VALUE, description="largest value")
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -185,8 +234,8 @@ class Empirical(_Dist):
     """Observed values, drawn with the given weights (equal weights if none are given)."""
 
     dist: Literal["empirical"]
-    values: list[float] = Field(min_length=1, description="observed values (>= 0)")
-    weights: list[float] | None = Field(
+    values: list[Value] = Field(min_length=1, description="observed values (>= 0)")
+    weights: list[Annotated[float, Field(le=MAX_WEIGHT)]] | None = Field(
         default=None, description="relative weights, one per value (default: equal)"
     )
 

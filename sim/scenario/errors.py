@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Problem", "ScenarioError", "closest", "describe_value"]
+__all__ = ["Problem", "ScenarioError", "closest", "describe_number", "describe_value"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,13 @@ def describe_value(value: Any) -> str:
     else:
         text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def describe_number(x: float) -> str:
+    """A number in few digits, as TOML would read it: ``3.2e9``, ``5e7``, ``1e-9``, ``395``."""
+    text = f"{x:.3g}"
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa}e{int(exponent)}" if e else text
 
 
 def closest(word: str, choices: list[str]) -> str | None:

@@ -174,6 +174,8 @@ def _message(
         return f"must be a whole number, got {got}", None
     if kind in ("float_type", "float_parsing"):
         return f"must be a number, got {got}", None
+    if kind == "finite_number":
+        return f"must be a finite number, got {got}", None
     if kind in ("bool_type", "bool_parsing"):
         return f"must be true or false, got {got}", None
     if kind == "string_type":

@@ -31,10 +31,16 @@ from sim.scenario.services import (
 from sim.scenario.types import (
     DAYS,
     HOME,
+    MAX_DAYS,
+    MAX_POPULATION,
+    MAX_RATE_PER_1000,
+    MAX_REPLICATIONS,
+    MAX_UNIT_COST,
     ByCohort,
     Frozen,
     Probability,
     Split,
+    Weight,
     parse_days,
     parse_hours,
 )
@@ -72,22 +78,33 @@ __all__ = [
 class RunSettings(Frozen):
     """How long to simulate and how many times."""
 
-    days: float = Field(365.0, gt=0, description="length of the measured period, in days")
-    warmup_days: float = Field(
-        30.0, ge=0, description="days simulated first and discarded, so queues reach steady state"
+    days: float = Field(
+        365.0, gt=0, le=MAX_DAYS, description="length of the measured period, in days"
     )
-    replications: int = Field(10, ge=1, description="default number of replications")
+    warmup_days: float = Field(
+        30.0,
+        ge=0,
+        le=MAX_DAYS,
+        description="days simulated first and discarded, so queues reach steady state",
+    )
+    replications: int = Field(
+        10, ge=1, le=MAX_REPLICATIONS, description="default number of replications"
+    )
     seed: int = Field(2024, ge=0, description="default seed of a run")
 
 
 class Population(Frozen):
     """The people the services are for."""
 
-    size: int = Field(ge=0, description="number of people")
+    size: int = Field(ge=0, le=MAX_POPULATION, description="number of people")
     cohorts: Split = Field(
         default_factory=lambda: {"all": 1.0},
         description="share of the population in each cohort (e.g. frailty levels), summing to 1",
     )
+
+
+Rate = Annotated[float, Field(ge=0, le=MAX_RATE_PER_1000)]
+"""Patients per 1,000 people a year."""
 
 
 class DemandSource(Frozen):
@@ -100,22 +117,22 @@ class DemandSource(Frozen):
     """
 
     to: str = Field(description="the service (or outcome) these patients go to first")
-    rate_per_1000: Annotated[float, Field(ge=0)] | dict[str, Annotated[float, Field(ge=0)]] = Field(
+    rate_per_1000: Rate | dict[str, Rate] = Field(
         description="patients per 1,000 people a year: one number, or one per cohort"
     )
-    hour_of_day: list[Annotated[float, Field(ge=0)]] | None = Field(
+    hour_of_day: list[Weight] | None = Field(
         None, min_length=24, max_length=24, description="24 relative weights, hour 0 = midnight"
     )
-    day_of_week: list[Annotated[float, Field(ge=0)]] | None = Field(
+    day_of_week: list[Weight] | None = Field(
         None, min_length=7, max_length=7, description="7 relative weights, Monday first"
     )
-    hour_of_week: list[Annotated[float, Field(ge=0)]] | None = Field(
+    hour_of_week: list[Weight] | None = Field(
         None,
         min_length=168,
         max_length=168,
         description="168 relative weights from Monday 00:00 (instead of hour_of_day/day_of_week)",
     )
-    month_of_year: list[Annotated[float, Field(ge=0)]] | None = Field(
+    month_of_year: list[Weight] | None = Field(
         None,
         min_length=12,
         max_length=12,
@@ -129,20 +146,32 @@ class Costs(Frozen):
     ``[costs.capacity.<svc>]`` adds ``cost.capacity.<svc>``, what its capacity costs a
     year whether used or not; ``cost.total`` is the two together."""
 
-    conveyance: float | None = Field(None, ge=0, description="per ambulance conveyance to ED")
-    ambulance_call: float | None = Field(None, ge=0, description="per 999 call attended")
-    ed_attendance: float | None = Field(None, ge=0, description="per ED attendance")
-    admission: float | None = Field(None, ge=0, description="per emergency admission")
+    conveyance: float | None = Field(
+        None, ge=0, le=MAX_UNIT_COST, description="per ambulance conveyance to ED"
+    )
+    ambulance_call: float | None = Field(
+        None, ge=0, le=MAX_UNIT_COST, description="per 999 call attended"
+    )
+    ed_attendance: float | None = Field(
+        None, ge=0, le=MAX_UNIT_COST, description="per ED attendance"
+    )
+    admission: float | None = Field(
+        None, ge=0, le=MAX_UNIT_COST, description="per emergency admission"
+    )
     acute_bed_day: float | None = Field(
-        None, ge=0, description="per acute bed day (delayed days included)"
+        None, ge=0, le=MAX_UNIT_COST, description="per acute bed day (delayed days included)"
     )
     community_visit: float | None = Field(
-        None, ge=0, description="per visit by a community response team"
+        None, ge=0, le=MAX_UNIT_COST, description="per visit by a community response team"
     )
-    hub_call: float | None = Field(None, ge=0, description="per call answered by a clinical hub")
-    virtual_ward_day: float | None = Field(None, ge=0, description="per virtual ward bed day")
+    hub_call: float | None = Field(
+        None, ge=0, le=MAX_UNIT_COST, description="per call answered by a clinical hub"
+    )
+    virtual_ward_day: float | None = Field(
+        None, ge=0, le=MAX_UNIT_COST, description="per virtual ward bed day"
+    )
     intermediate_care_day: float | None = Field(
-        None, ge=0, description="per intermediate care bed or slot day"
+        None, ge=0, le=MAX_UNIT_COST, description="per intermediate care bed or slot day"
     )
     hours_per_wte: float = Field(
         HOURS_PER_WTE,

@@ -23,8 +23,11 @@ from typing import Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
+from sim.scenario.distributions import MAX_CV, MAX_SD, MAX_VALUE, MIN_CV
+from sim.scenario.errors import describe_number
 from sim.scenario.loader import replaced_whole
 from sim.scenario.model import HOME, Split, scenario_model
+from sim.scenario.types import MAX_ARRIVALS, MIN_WEIGHT
 
 __all__ = ["SPLIT_MARK", "reference_schema", "render_reference"]
 
@@ -230,6 +233,13 @@ def _num(x: Any) -> str:
     return str(x)
 
 
+def _bound(x: Any) -> str:
+    """A bound as a reader takes it in: whole numbers with thousands separators (``100,000``)."""
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and x == int(x) and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return _num(x)
+
+
 def _toml(value: Any) -> str:
     """A value written as it would be in a scenario file."""
     if value is None:
@@ -315,9 +325,9 @@ class _Renderer:
             out.append(", ".join(f"`{_toml(v)}`" for v in node["enum"]))
         bounds = [(op, node[key]) for key, op in _BOUNDS if key in node]
         if [op for op, _ in bounds] == [">=", "<="]:
-            out.append(f"{_num(bounds[0][1])} to {_num(bounds[1][1])}")
+            out.append(f"{_bound(bounds[0][1])} to {_bound(bounds[1][1])}")
         else:
-            out.extend(f"{op} {_num(v)}" for op, v in bounds)
+            out.extend(f"{op} {_bound(v)}" for op, v in bounds)
         for key in ("minLength", "maxLength", "pattern"):
             if key in node:
                 out.append(f"{key} {node[key]}")
@@ -474,6 +484,18 @@ contain. `nhsim validate FILE` checks a file and prints it with every default fi
 - **Splits sum to 1.** A split shares patients (or people) out by name, for example
   `after_visit = { home = 0.67, ed = 0.33 }`. The shares must add up to 1. A destination
   is the name of a service in the same scenario, or `@HOME@` (the patient stays at home).
+- **Numbers are finite and within limits.** `nan` and `inf` (which TOML allows) are
+  refused everywhere. Counts, rates, lengths and costs have the upper limits shown in
+  the tables below, which keep a run within the machine's memory and the engine's
+  clock. A distribution's mean, bounds and values are at most @MAX_VALUE@ (in the unit
+  of its key) and its `sd` at most @MAX_SD@; a lognormal's or gamma's `sd` is from
+  @MIN_CV@ to @MAX_CV@ times its `mean`. A weight of a profile (`hour_of_day` …) is 0
+  or at least @MIN_WEIGHT@. A service cannot send patients to itself.
+- **The demand of one replication is limited.** The expected number of arrivals, over
+  the warm-up and the measured period and all demand sources together (rate ×
+  people / 1,000 × days / 365), may be at most @MAX_ARRIVALS@; above that, `nhsim`
+  says `demand: expects 3.2e9 arrivals a replication over 395 days; the limit is @ARRIVALS_LIMIT@
+  (lower the rates, the population or run.days)` and runs nothing.
 - **`extends` builds on another file.** `extends = "teaching.toml"` at the top of a file
   reads that file first (the path is relative to the file that says `extends`), then
   applies this file's keys over it, key by key. A distribution or one of these tables
@@ -498,12 +520,27 @@ unless you give it, and `<name>` stands for a name you choose.
 """
 
 
+_LIMITS = {
+    "MAX_VALUE": f"{MAX_VALUE:,.0f}",
+    "MAX_SD": f"{MAX_SD:,.0f}",
+    "MIN_CV": describe_number(MIN_CV),
+    "MAX_CV": describe_number(MAX_CV),
+    "MIN_WEIGHT": describe_number(MIN_WEIGHT),
+    "MAX_ARRIVALS": f"{MAX_ARRIVALS:,}",
+    "ARRIVALS_LIMIT": describe_number(MAX_ARRIVALS),
+}
+"""The limits the rules above quote, as the page writes them."""
+
+
 def render_reference() -> str:
     """The Markdown of ``docs/reference/scenario.md``."""
     walker = _Walker(reference_schema())
     r = _Renderer(walker)
     replaced = ", ".join(f"`{k}`" for k in sorted(replaced_whole()))
-    lines = [_INTRO.replace("@HOME@", HOME).replace("@REPLACED@", replaced)]
+    intro = _INTRO.replace("@HOME@", HOME).replace("@REPLACED@", replaced)
+    for mark, value in _LIMITS.items():
+        intro = intro.replace(f"@{mark}@", value)
+    lines = [intro]
     lines += r.contents()
     for item in walker.order:
         if isinstance(item, _Group):

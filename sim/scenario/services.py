@@ -17,12 +17,21 @@ those rules to every kind alike. Kinds are registered in :mod:`sim.kinds`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
 from sim.scenario.distributions import Distribution, Fixed, Uniform
-from sim.scenario.types import HOME, ByCohort, Frozen, Split, parse_days, parse_hours
+from sim.scenario.types import (
+    HOME,
+    MAX_CAPACITY,
+    ByCohort,
+    Capacity,
+    Frozen,
+    Split,
+    parse_days,
+    parse_hours,
+)
 
 if TYPE_CHECKING:
     from sim.scenario.checks import Checker
@@ -116,11 +125,14 @@ class Staffed(ServiceSpec):
     (overtime); none starts off shift."""
 
     staff: int | None = Field(
-        None, ge=0, description="clinicians on duty in open hours (or give a roster instead)"
+        None,
+        ge=0,
+        le=MAX_CAPACITY,
+        description="clinicians on duty in open hours (or give a roster instead)",
     )
     open_hours: str = Field("00-24", description="daily hours of service, e.g. '08-20'")
     open_days: str = Field("mon-sun", description="days of service, e.g. 'mon-fri' or 'sat,sun'")
-    roster: list[Annotated[int, Field(ge=0)]] | None = Field(
+    roster: list[Capacity] | None = Field(
         None,
         min_length=168,
         max_length=168,
@@ -237,7 +249,7 @@ class Ambulance(ServiceSpec):
         default_factory=lambda: Fixed(dist="fixed", mean=0.0),
         description="travel to hospital and handover for a conveyed patient, minutes",
     )
-    fleet: int | None = Field(None, ge=0, description="vehicles (none: unlimited)")
+    fleet: int | None = Field(None, ge=0, le=MAX_CAPACITY, description="vehicles (none: unlimited)")
     on_scene: Split = Field(
         description="outcome of the assessment: treated (on scene), call_before_convey, convey"
     )
@@ -285,7 +297,9 @@ class Ambulance(ServiceSpec):
 
 
 class _BedPoolFields(ServiceSpec):
-    beds: int | None = Field(None, ge=0, description="beds or caseload slots (none: unlimited)")
+    beds: int | None = Field(
+        None, ge=0, le=MAX_CAPACITY, description="beds or caseload slots (none: unlimited)"
+    )
     los_days: Distribution = Field(description="length of stay, in days")
     when_full: str | None = Field(
         None, description="where a step-up patient goes when no bed is free (e.g. 'ed' or 'acute')"
@@ -295,7 +309,7 @@ class _BedPoolFields(ServiceSpec):
         description="where patients go at the end of their stay",
     )
     initial_occupancy: int = Field(
-        0, ge=0, description="patients already in at the start of the run"
+        0, ge=0, le=MAX_CAPACITY, description="patients already in at the start of the run"
     )
 
     hub_destination: ClassVar[bool] = True
@@ -393,7 +407,7 @@ class AcuteBeds(ServiceSpec):
     in the ED for a bed."""
 
     kind: Literal["acute"]
-    beds: int | None = Field(None, ge=0, description="beds (none: unlimited)")
+    beds: int | None = Field(None, ge=0, le=MAX_CAPACITY, description="beds (none: unlimited)")
     short_stay_probability: ByCohort = Field(
         0.0, description="share of admissions that are short stays: one number, or one per cohort"
     )
@@ -422,7 +436,7 @@ class AcuteBeds(ServiceSpec):
         "discharge; any wait for a full step-down service comes after",
     )
     initial_occupancy: int = Field(
-        0, ge=0, description="patients already in at the start of the run"
+        0, ge=0, le=MAX_CAPACITY, description="patients already in at the start of the run"
     )
 
     holds_until_taken: ClassVar[bool] = True

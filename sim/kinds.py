@@ -16,8 +16,10 @@ from sim.engine.community import CommunityResponseTeam
 from sim.engine.hospital import AcuteService, EmergencyDepartmentService
 from sim.engine.hub import Hub
 from sim.engine.outcome import OutcomeCounter
+from sim.engine.proactive import CaseloadTeam
 from sim.registry import Kind, register
 from sim.scenario import services
+from sim.scenario.proactive import ProactiveCare
 
 __all__ = ["BUILT_IN"]
 
@@ -87,6 +89,14 @@ BUILT_IN = [
         },
     ),
     Kind("outcome", services.Outcome, OutcomeCounter.build, metrics.outcome_metrics),
+    Kind(
+        "proactive_care",
+        ProactiveCare,
+        CaseloadTeam.build,
+        metrics.caseload_metrics,
+        cost_items={"review": "reviews"},
+        capacity={"per_staffed_hour": "staffed_hours", "per_wte_year": "wte"},
+    ),
 ]
 
 for _kind in BUILT_IN:

@@ -19,6 +19,7 @@ from sim.engine.core import Tally
 from sim.engine.hospital import AcuteTally, EDTally
 from sim.engine.hub import HubTally
 from sim.engine.outcome import OutcomeTally
+from sim.engine.proactive import HOURS_PER_MONTH, CaseloadTally
 from sim.scenario.appraisal import HOURS_PER_WTE, PRODUCTIVE_SHARE
 
 __all__ = ["Period", "compute_metrics", "is_headline"]
@@ -48,6 +49,9 @@ _HEADLINE = {
     "share",
     "activity",
     "capacity",
+    "prevented",
+    "on_caseload",
+    "enrolled",
 }
 
 
@@ -136,6 +140,11 @@ def hub_metrics(name: str, t: HubTally, period: Period, out: Out) -> None:
     out[f"{name}.no_capacity"] = t.no_capacity * per_year
     out[f"{name}.utilisation"] = _ratio(t.busy_hours - t.overtime_hours, t.staffed_hours)
     _staffed(name, t.staffed_hours, t.calls, t.call_hours_mean, period, out)
+    if t.takes_demand:
+        out[f"{name}.demand_calls"] = t.demand_calls * per_year
+        out[f"{name}.demand_diverted"] = t.demand_diverted * per_year
+        out[f"{name}.demand_sent_on"] = t.demand_sent_on * per_year
+        out[f"{name}.demand_closed"] = t.demand_closed * per_year
 
 
 def ambulance_metrics(name: str, t: AmbulanceTally, period: Period, out: Out) -> None:
@@ -216,6 +225,32 @@ def outcome_metrics(name: str, t: OutcomeTally, period: Period, out: Out) -> Non
     """A counted outcome's metrics."""
     per_year = period.per_year
     out[f"{name}.arrivals"] = t.arrivals * per_year
+
+
+def caseload_metrics(name: str, t: CaseloadTally, period: Period, out: Out) -> None:
+    """A proactive caseload team's metrics: what it holds, whom it covers, what it prevents."""
+    per_year, hours = period.per_year, period.hours
+    on_hours = sum(t.person_hours)
+    out[f"{name}.places"] = float(t.places)
+    out[f"{name}.on_caseload"] = on_hours / hours
+    out[f"{name}.occupancy"] = _ratio(on_hours, t.places * hours)
+    for cohort, area, eligible in zip(period.cohorts, t.person_hours, t.eligible):
+        if eligible > 0:
+            out[f"{name}.covered_share.{cohort}"] = area / hours / eligible
+    out[f"{name}.enrolled"] = t.enrolled * per_year
+    out[f"{name}.prevented"] = sum(t.prevented.values()) * per_year
+    for source, n in t.prevented.items():
+        out[f"{name}.prevented.{source}"] = n * per_year
+    _by_cohort(out, f"{name}.prevented", t.prevented_by_cohort, per_year, period)
+    reviews = on_hours / HOURS_PER_MONTH
+    out[f"{name}.reviews"] = reviews * per_year
+    if not math.isnan(t.review_hours):
+        out[f"{name}.review_hours"] = reviews * t.review_hours * per_year
+    if t.staffed_hours is not None:
+        out[f"{name}.utilisation"] = _ratio(reviews * t.review_hours, t.staffed_hours)
+        staffed = t.staffed_hours * per_year
+        out[f"{name}.staffed_hours"] = staffed
+        out[f"{name}.wte"] = staffed / period.wte_hours
 
 
 def _sum(out: Out, tally: Tally, kind: str, metric: str) -> float:

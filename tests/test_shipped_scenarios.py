@@ -54,6 +54,7 @@ BY_KIND = {
     "virtual_ward": ["admissions", "blocked", "mean_occupancy"],
     "intermediate_care": ["admissions", "blocked", "mean_occupancy"],
     "ed": ["attendances"],
+    "proactive_care": ["places", "on_caseload", "enrolled", "prevented", "reviews"],
 }
 FRACTIONS = ("seen_within_target", "utilisation", "occupancy")
 HOSPITAL = [
@@ -123,6 +124,7 @@ def test_runs_and_reports_the_named_metrics(path: Path) -> None:
         kind = scenario.services[src.to].kind
         first = {
             "ambulance": "calls",
+            "hub": "demand_calls",
             "community_response": "referrals",
             "ed": "attendances",
             "virtual_ward": "step_up",

@@ -23,6 +23,7 @@ from sim.engine.outcome import Exit
 from sim.engine.patient import Patient
 from sim.engine.service import (
     BuildContext,
+    DemandFilter,
     Entry,
     EventLog,
     NewPatient,
@@ -130,6 +131,59 @@ class _DemandStream:
             Timeout(env, self.times[j] - env.now).callbacks.append(self._next)
 
 
+class _FilteredDemandStream(_DemandStream):
+    """A demand stream whose arrivals services may prevent (a proactive caseload team).
+
+    Each arrival is offered to the filters, in the order of the services, before it
+    becomes a patient: a prevented arrival makes no patient, takes no id and is not
+    counted in the source's arrivals. Only sources with a filter use this class, so the
+    others keep the plain stream's hot path."""
+
+    __slots__ = ("_filters", "_p0", "_prevented")
+
+    def __init__(self, *args, filters, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._filters: list[DemandFilter] = filters
+        self._prevented: list[int] = []
+        """Indices of the prevented arrivals, in order."""
+        self._p0 = 0
+
+    @property
+    def measured(self) -> int:
+        """Arrivals since the end of the warm-up that were not prevented."""
+        return self._i - self._i0 - (len(self._prevented) - self._p0)
+
+    def measured_by_cohort(self, n: int) -> list[int]:
+        """Arrivals since the end of the warm-up that were not prevented, by cohort."""
+        drawn = super().measured_by_cohort(n)
+        cohorts = self.cohorts
+        for i in self._prevented[self._p0 :]:
+            drawn[cohorts[i]] -= 1
+        return drawn
+
+    def reset(self) -> None:
+        super().reset()
+        self._p0 = len(self._prevented)
+
+    def _arrive(self, ev: simpy.Event) -> None:
+        i = self._i
+        self._i = j = i + 1
+        cohort = self.cohorts[i]
+        for prevent in self._filters:
+            if prevent(cohort):
+                self._prevented.append(i)
+                break
+        else:
+            team = self._team
+            if team is not None:
+                team(next(self._ids), cohort, self.index, self.name)
+            else:
+                self.target(Patient(next(self._ids), cohort, self.index, self.name))
+        if j < self._n:
+            env = self.env
+            Timeout(env, self.times[j] - env.now).callbacks.append(self._next)
+
+
 def _residual_stays(
     draw: Callable[[np.random.Generator, int], np.ndarray], n: int, rng: np.random.Generator
 ) -> np.ndarray:
@@ -169,6 +223,7 @@ class _Engine:
             log=log,
             senders=_senders(scenario),
             visits=self.visits,
+            scenario=scenario,
         )
         for name, spec in scenario.services.items():
             self.services[name] = registry.get(spec.kind).engine(name, spec, context)
@@ -182,17 +237,21 @@ class _Engine:
             cohorts = streams.generator(f"demand.{name}.cohort").choice(
                 len(mix), size=len(times), p=mix
             )
+            args = (
+                env,
+                name,
+                index,
+                times.tolist(),
+                cohorts.tolist(),
+                self.entry_point(src.to, "demand"),
+                self._ids,
+                self.services.get(src.to),
+            )
+            filters = [
+                f for svc in self.services.values() if (f := svc.demand_filter(name)) is not None
+            ]
             self.sources.append(
-                _DemandStream(
-                    env,
-                    name,
-                    index,
-                    times.tolist(),
-                    cohorts.tolist(),
-                    self.entry_point(src.to, "demand"),
-                    self._ids,
-                    self.services.get(src.to),
-                )
+                _FilteredDemandStream(*args, filters=filters) if filters else _DemandStream(*args)
             )
 
     def next_id(self) -> int:

@@ -5,6 +5,12 @@ within the crew's maximum wait, the crew conveys. An answered call lasts
 ``call_minutes``; the clinician accepts an alternative with ``accept_probability``
 and picks a destination; if that destination cannot take the patient now (no free
 bed, no free clinician), the crew conveys after all.
+
+A demand source may call the hub as well (care home staff asking for clinical advice
+instead of calling 999): such a call is answered and decided by the same rules, on the
+hub's own streams for these calls (``<hub>.demand.*``, so that crews' calls draw as
+before), and a call not diverted (not answered in time, declined, no capacity, or no
+clinician on shift) goes on to the hub's ``not_answered_to`` service.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import simpy
 from sim.engine.calendar import Clock
 from sim.engine.patient import Patient
 from sim.engine.roster import StaffedTally
-from sim.engine.service import BuildContext, Network, Service
+from sim.engine.service import BuildContext, Entry, Network, Service
 from sim.engine.staffed import StaffedQueue
 from sim.engine.streams import Streams
 from sim.scenario.model import ClinicalHub
@@ -52,6 +58,16 @@ class HubTally(StaffedTally):
     """Patients not conveyed, by destination."""
     call_hours_mean: float = float("nan")
     """The mean of the scenario's call length (for the offered load)."""
+    takes_demand: bool = False
+    """Whether a demand source calls the hub (it has ``not_answered_to``)."""
+    demand_calls: int = 0
+    """Calls from demand sources (those while no clinician was on shift included)."""
+    demand_diverted: int = 0
+    """Calls from demand sources diverted (included in ``diverted``)."""
+    demand_sent_on: int = 0
+    """Calls from demand sources sent on to ``not_answered_to``."""
+    demand_closed: int = 0
+    """Calls from demand sources while no clinician was on shift (sent on at once)."""
 
 
 class Hub(StaffedQueue):
@@ -77,6 +93,19 @@ class Hub(StaffedQueue):
         self._dest = streams.choice(f"{name}.destination", list(spec.destinations.values()))
         self._targets: list[Callable[[Patient], None]] = []
         self._can_take: list[Callable[[], bool]] = []
+        self.fallback_name = spec.not_answered_to
+        self._fallback: Callable[[Patient], None] | None = None
+        self._caller = _Caller(self)
+        if self.fallback_name is not None:
+            self._demand_call = streams.sampler(
+                f"{name}.demand.call", spec.call_minutes.sample, 1.0 / 60.0
+            )
+            self._demand_accept = streams.choice(
+                f"{name}.demand.accept", [spec.accept_probability, 1.0 - spec.accept_probability]
+            )
+            self._demand_dest = streams.choice(
+                f"{name}.demand.destination", list(spec.destinations.values())
+            )
         self.reset(0.0)
 
     @classmethod
@@ -86,12 +115,22 @@ class Hub(StaffedQueue):
     def wire(self, network: Network) -> None:
         self._targets = [network.entry_point(n, self.kind) for n in self.dest_names]
         self._can_take = [network.capacity_check(n) for n in self.dest_names]
+        if self.fallback_name is not None:
+            self._fallback = network.entry_point(self.fallback_name, self.kind)
+
+    def entry(self) -> Entry | None:
+        """Calls from a demand source (only a hub with ``not_answered_to`` takes them)."""
+        return self.advise if self.fallback_name is not None else None
 
     def reset(self, now: float) -> None:
         super().reset(now)
         self.diverted = [0] * len(getattr(self, "dest_names", ()))
         self.declined = 0
         self.no_capacity = 0
+        self.demand_calls = 0
+        self.demand_diverted = 0
+        self.demand_sent_on = 0
+        self.demand_closed = 0
 
     def finish(self, now: float) -> HubTally:
         return HubTally(
@@ -104,6 +143,11 @@ class Hub(StaffedQueue):
             no_capacity=self.no_capacity,
             diverted=dict(zip(self.dest_names, self.diverted)),
             call_hours_mean=self._call_hours_mean,
+            takes_demand=self.fallback_name is not None,
+            demand_calls=self.demand_calls,
+            demand_diverted=self.demand_diverted,
+            demand_sent_on=self.demand_sent_on,
+            demand_closed=self.demand_closed,
         )
 
     def is_open(self) -> bool:
@@ -126,6 +170,35 @@ class Hub(StaffedQueue):
             self._log(now, patient.id, self.name, "hub_call", "", patient.cohort)
         self.enqueue(entry, now)
 
+    def advise(self, patient: Patient) -> None:
+        """A call from a demand source (a care home, say): answered and decided like a
+        crew's call; one not diverted goes on to ``not_answered_to``."""
+        now = self.env.now
+        self.demand_calls += 1
+        if self._log is not None:
+            self._log(now, patient.id, self.name, "hub_call", "demand", patient.cohort)
+        if not self.is_open():
+            self.demand_closed += 1
+            self._convey(patient, self._caller, now, "closed")
+            return
+        entry = (
+            now + self.patience,
+            now,
+            patient,
+            self._demand_call(),
+            self._demand_accept(),
+            self._demand_dest(),
+            self._caller,
+        )
+        self.enqueue(entry, now)
+
+    def send_on(self, patient: Patient) -> None:
+        """A demand source's call not diverted: the patient goes to ``not_answered_to``."""
+        assert self._fallback is not None  # only a hub with not_answered_to takes calls
+        self.demand_sent_on += 1
+        patient.via = self.name
+        self._fallback(patient)
+
     def finished(self, entry: tuple[Any, ...], now: float) -> None:
         patient, crew = entry[2], entry[6]
         if entry[4] != 0:
@@ -138,6 +211,8 @@ class Hub(StaffedQueue):
             self._convey(patient, crew, now, f"no_capacity:{self.dest_names[dest]}")
             return
         self.diverted[dest] += 1
+        if crew is self._caller:
+            self.demand_diverted += 1
         if self._log is not None:
             self._log(now, patient.id, self.name, "diverted", self.dest_names[dest], patient.cohort)
         crew.diverted(patient)
@@ -151,3 +226,18 @@ class Hub(StaffedQueue):
         if self._log is not None:
             self._log(now, patient.id, self.name, "not_diverted", why, patient.cohort)
         crew.convey(patient)
+
+
+class _Caller:
+    """The caller of a demand source's call: a call not diverted is sent on by the hub."""
+
+    __slots__ = ("_hub",)
+
+    def __init__(self, hub: Hub) -> None:
+        self._hub = hub
+
+    def diverted(self, patient: Patient) -> None:
+        """Nothing to release: the hub sends the patient to the destination itself."""
+
+    def convey(self, patient: Patient) -> None:
+        self._hub.send_on(patient)

@@ -12,7 +12,8 @@ to its own timeouts. Its life in a replication:
 4. ``reset(now)`` — the warm-up has ended: zero the counts of the measured period.
 5. patients arrive through ``entry()`` (from routes and demand), ``first_contact()``
    (a demand source's new patient, by particulars: optional fast path),
-   ``step_down_entry(hospital)`` (a discharge from an acute bed: optional).
+   ``step_down_entry(hospital)`` (a discharge from an acute bed: optional); a service
+   may also prevent arrivals before they become patients (``demand_filter()``).
 6. ``finish(now)`` — returns the typed tally of the measured period (a
    :class:`ServiceTally` subclass), which :mod:`sim.metrics` turns into metrics.
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BuildContext",
+    "DemandFilter",
     "Entry",
     "EventLog",
     "Network",
@@ -56,6 +58,10 @@ Entry = Callable[[Patient], None]
 
 NewPatient = Callable[[int, int, int, str], None]
 """A new patient from a demand source, by particulars: (id, cohort, source index, source)."""
+
+DemandFilter = Callable[[int], bool]
+"""Consulted for each arrival of one demand source, by cohort index: True if the arrival
+is prevented (the need does not arise, so no patient is made)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,9 @@ class BuildContext:
     """For each service, every route (service or demand source) that can send patients to it."""
     visits: HospitalVisits
     """Unplanned hospital visits, counted once each (the ED and acute beds record them)."""
+    scenario: Any = None
+    """The whole scenario, for a service that acts on the population rather than on the
+    patients sent to it (a proactive caseload team reads the cohorts' sizes and rates)."""
 
 
 class Network(Protocol):
@@ -140,6 +149,12 @@ class Service:
     def can_take_now(self) -> bool:
         """Whether a patient could be taken at once (asked by a hub before it diverts)."""
         return True
+
+    def demand_filter(self, source: str) -> DemandFilter | None:
+        """What prevents arrivals of demand source ``source`` before they become patients
+        (a proactive caseload team); None if this service prevents none of them. The
+        engine consults filters only for the sources that have one."""
+        return None
 
     def start(self) -> None:
         """Schedule what is needed from time 0."""

@@ -186,7 +186,9 @@ def _check_arrivals(scenario: Scenario, checker: Checker) -> None:
 
 
 def _check_demand(scenario: Scenario, checker: Checker) -> None:
-    routable = allowed_kinds(ANY_ROUTABLE)
+    routable = tuple(
+        k.name for k in registry.kinds() if k.model.takes_patients or k.model.takes_demand
+    )
     for src_name, src in scenario.demand.items():
         base = ("demand", src_name)
         checker.target(base + ("to",), src.to, routable, allow_home=False)
@@ -228,8 +230,8 @@ def _check_graph(scenario: Scenario, checker: Checker, succ: dict[str, set[str]]
             if m != HOME and m not in reached:
                 reached.add(m)
                 frontier.append(m)
-    for name in services:
-        if name not in reached:
+    for name, spec in services.items():
+        if name not in reached and spec.on_patient_paths:
             checker.add(
                 ("services", name),
                 "is never reached: no demand source or route sends patients to it",
@@ -243,8 +245,8 @@ def _check_graph(scenario: Scenario, checker: Checker, succ: dict[str, set[str]]
             if n not in exits and any(t == HOME or t in exits for t in targets):
                 exits.add(n)
                 changed = True
-    for name in services:
-        if name not in exits:
+    for name, spec in services.items():
+        if name not in exits and spec.on_patient_paths:
             checker.add(
                 ("services", name),
                 "has no way out: every route from it leads back into the network without "

@@ -173,6 +173,13 @@ class Costs(Frozen):
     intermediate_care_day: float | None = Field(
         None, ge=0, le=MAX_UNIT_COST, description="per intermediate care bed or slot day"
     )
+    review: float | None = Field(
+        None,
+        ge=0,
+        le=MAX_UNIT_COST,
+        description="per month a person spends on a proactive caseload (a month's reviews "
+        "and care coordination)",
+    )
     hours_per_wte: float = Field(
         HOURS_PER_WTE,
         gt=0,

@@ -1,7 +1,9 @@
 """The services a scenario may describe, each a named instance with its own capacity.
 
 - ``community_response``: a team that visits at home (UCR, same-day home visiting).
-- ``hub``: a clinical hub that ambulance crews phone before conveying (call before convey).
+- ``hub``: a clinical hub that ambulance crews phone before conveying (call before convey),
+  and that a demand source may call for advice (care homes), with a route for calls not
+  answered.
 - ``ambulance``: 999 calls, response, on-scene outcome.
 - ``virtual_ward`` and ``intermediate_care``: pools of beds or caseload slots, with
   step-up (from the community) and step-down (from acute beds).
@@ -89,6 +91,12 @@ class ServiceSpec(Frozen):
     bed's step-down), so a full target needs no ``when_full`` for its patients."""
     replaced_whole: ClassVar[frozenset[str]] = frozenset()
     """Keys of this kind's table that a file which ``extends`` another replaces whole."""
+    takes_demand: ClassVar[bool] = False
+    """Whether a demand source may send its patients here though routes may not (a hub
+    that answers calls from care homes, say)."""
+    on_patient_paths: ClassVar[bool] = True
+    """Whether patients pass through it (so it must be reached and have a way out); False
+    for a service that acts on the population instead (a proactive caseload team)."""
 
     def routes(self) -> list[Route]:
         """Every split that sends patients on: (key, split, kinds allowed)."""
@@ -205,7 +213,9 @@ class ClinicalHub(Staffed):
 
     A crew on scene phones the hub. If a clinician answers within the crew's
     ``max_wait_minutes`` and accepts the patient, and the chosen destination can take
-    the patient now, the patient is not conveyed; otherwise the crew conveys.
+    the patient now, the patient is not conveyed; otherwise the crew conveys. A demand
+    source may call the hub too (care home staff asking for advice instead of calling
+    999): the same rules decide, and a call not diverted goes to ``not_answered_to``.
     """
 
     kind: Literal["hub"]
@@ -223,13 +233,36 @@ class ClinicalHub(Staffed):
         default_factory=lambda: {HOME: 1.0},
         description="where accepted patients go: community teams, virtual wards, intermediate care, or home (advice)",
     )
+    not_answered_to: str | None = Field(
+        None,
+        description="for calls from a demand source (care home staff asking for advice, say): "
+        "where the call goes when it is not answered in time, not accepted, the destination "
+        "cannot take the patient, or no clinician is on shift (e.g. 'ambulance'); required "
+        "when a demand source calls the hub",
+    )
 
     takes_patients: ClassVar[bool] = False
+    takes_demand: ClassVar[bool] = True
     ends_journeys: ClassVar[bool] = True
     replaced_whole: ClassVar[frozenset[str]] = frozenset({"destinations"})
 
     def routes(self) -> list[Route]:
         return [("destinations", self.destinations, HUB_DESTINATIONS)]
+
+    def links(self) -> list[Link]:
+        if self.not_answered_to is None:
+            return []
+        return [("not_answered_to", self.not_answered_to, ANY_ROUTABLE)]
+
+    def check_network(self, path: tuple[str, ...], checker: Checker) -> None:
+        callers = [n for n, src in checker.scenario.demand.items() if src.to == path[-1]]
+        if callers and self.not_answered_to is None:
+            names = ", ".join(f"demand.{n}" for n in callers)
+            checker.add(
+                path + ("not_answered_to",),
+                f"is required: {names} call(s) the hub; say where a call goes when it is not "
+                "answered in time or not accepted (e.g. 'ambulance')",
+            )
 
 
 class Ambulance(ServiceSpec):

@@ -137,12 +137,13 @@ def test_no_costs_no_economics() -> None:
 
 def test_the_package_costs_what_the_added_capacity_holds() -> None:
     """Two more UCR clinicians 8am-8pm and ten more virtual ward beds, priced per WTE and
-    per bed day: the package is the price times the change in what the services hold."""
+    per bed day (the neighbourhood's own prices): the package is the price times the
+    change in what the services hold."""
     prices = ["costs.capacity.ucr.per_wte_year=52000", "costs.capacity.virtual_ward.per_bed_day=68"]
-    short = ["run.days=28", "run.warmup_days=7"]
-    cf = load_scenario(NEIGHBOURHOOD, [*short, *prices])
+    short = ["run.days=28", "run.warmup_days=7", *prices]
+    cf = load_scenario(NEIGHBOURHOOD, short)
     sc = load_scenario(
-        NEIGHBOURHOOD, [*short, *prices, "services.ucr.staff=3", "services.virtual_ward.beds=20"]
+        NEIGHBOURHOOD, [*short, "services.ucr.staff=3", "services.virtual_ward.beds=20"]
     )
     comparison = compare(cf, sc, 2, 9, workers=1)
     econ = economics(comparison)
@@ -155,4 +156,4 @@ def test_the_package_costs_what_the_added_capacity_holds() -> None:
     assert econ.net_cost.mean == pytest.approx(
         econ.package_cost.mean + econ.activity_cost.mean, rel=1e-9
     )
-    assert econ.priced == ("ucr", "virtual_ward")
+    assert econ.priced == ("home_visiting", "hub", "ucr", "virtual_ward")

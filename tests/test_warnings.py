@@ -116,12 +116,12 @@ def _results(scenario, rows: list[dict[str, float]]) -> Results:
 
 
 def test_capacity_bought_without_a_price_is_named() -> None:
-    base = load_scenario(NEIGHBOURHOOD, ["costs.capacity.virtual_ward.per_bed_day=68"])
+    base = teaching("costs.conveyance=270")  # costs, but no capacity priced
     cf = _results(base, reps(**{"ucr.staffed_hours": 4380.0, "cost.total": 1.0}))
     sc = _results(base, reps(**{"ucr.staffed_hours": 13140.0, "cost.total": 1.0}))
     found = comparison_warnings(Comparison(cf, sc))
     assert codes(found) == [("unpriced", "ucr")]
-    priced = load_scenario(NEIGHBOURHOOD, ["costs.capacity.ucr.per_wte_year=52000"])
+    priced = teaching("costs.conveyance=270", "costs.capacity.ucr.per_wte_year=52000")
     sc_priced = _results(priced, reps(**{"ucr.staffed_hours": 13140.0, "cost.total": 1.0}))
     cf_priced = _results(priced, reps(**{"ucr.staffed_hours": 4380.0, "cost.total": 1.0}))
     assert comparison_warnings(Comparison(cf_priced, sc_priced)) == []

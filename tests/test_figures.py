@@ -286,3 +286,15 @@ def test_investment_summary_from_the_economics(comparison: Any, tmp_path: Path) 
     joined = "\n".join(texts)
     assert econ.verdict[1:] in joined  # the verdict, as economics() gives it
     assert plots.number(econ.package_cost.mean, "£") in texts
+
+
+def test_published_figure_names_each_figure_in_plain_words(tmp_path: Path) -> None:
+    rows = [
+        ("home_visiting.seen", 24_259.0, 24_283.0, 24_201.0, 24_366.0),
+        ("avoided.ambulance.calls", 2_367.0, 2_351.0, 2_321.0, 2_380.0),
+    ]
+    plots.plot_published(rows, "team_up: published against model (a year)", tmp_path / "p")
+    texts = check_board_text(tmp_path / "p", ["published", "model (95% interval)", "24,259"])
+    joined = " ".join(texts)
+    assert "Home visiting: patients" in joined and "999 calls avoided" in joined
+    assert "home_visiting.seen" not in joined and "avoided." not in joined

@@ -481,15 +481,14 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
                     "yes" if inside else "no",
                 ]
             )
-            plot_rows.append(
-                (figure.replace("avoided.", "avoided: "), value, iv.mean, iv.ci_low, iv.ci_high)
-            )
+            plot_rows.append((figure, value, iv.mean, iv.ci_low, iv.ci_high))
         write_atomic(out / "published.csv", _csv(rows))
         if not args.no_plots and plots.available():
             plots.plot_published(
                 plot_rows,
                 f"{exp.name}: published against model (a year)",
                 out / "plots" / "published",
+                scenario,
             )
             comparison_figures(comparison, out)
     print(

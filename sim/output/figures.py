@@ -387,7 +387,7 @@ def _sweep_heatmap(
         "its 95% interval."
     )
     if contours:
-        note += " Red line: where the mean reaches the standard."
+        note += " A red line, where drawn, is where the mean reaches the standard."
     return plots.plot_heatmap(
         xs,
         ys,

@@ -390,9 +390,10 @@ def key_label(key: str, scenario: Any = None) -> str:
             elif w != p:
                 break
         else:
-            return text.format(
+            shown = text.format(
                 **{k: pretty_name(v, text.startswith("{" + k + "}")) for k, v in groups.items()}
             )
+            return shown.replace("beds beds", "beds")  # a service named "ic_beds"
     if len(parts) >= 3 and parts[0] == "services":
         return f"{pretty_name(parts[1])}: {' '.join(parts[2:]).replace('_', ' ')}"
     return key.replace("_", " ")

@@ -593,15 +593,21 @@ def plot_scatter(
 
 
 def plot_published(
-    rows: Sequence[tuple[str, float, float, float, float]], title: str, path: Path
+    rows: Sequence[tuple[str, float, float, float, float]],
+    title: str,
+    path: Path,
+    scenario: Any = None,
 ) -> list[Path]:
     """Published figures against the model's, with the model's 95% interval.
 
-    ``rows``: (figure label, published, model mean, ci low, ci high); one panel a
-    figure, since figures differ in size."""
+    ``rows``: (metric, published, model mean, ci low, ci high), the metric labelled from
+    the metric-name table; one panel a figure, since figures differ in size."""
+    import textwrap
+
     plt = _plt()
-    fig, axes = plt.subplots(1, len(rows), figsize=(4.4 * len(rows), 4.8), squeeze=False)
-    for ax, (name, published, mean, lo, hi) in zip(axes[0], rows):
+    fig, axes = plt.subplots(1, len(rows), figsize=(4.4 * len(rows), 5.0), squeeze=False)
+    for ax, (metric, published, mean, lo, hi) in zip(axes[0], rows):
+        name = "\n".join(textwrap.wrap(label(metric, scenario), 30))
         ax.bar([0], [published], color=GREY, width=0.6, label="published")
         ax.bar(
             [1],
@@ -626,9 +632,10 @@ def plot_published(
                 fontweight="bold",
             )
         ax.set_ylim(0, max(published, hi if not math.isnan(hi) else mean) * 1.2)
-    axes[0][0].legend(frameon=False, loc="lower left", fontsize=10)
     fig.suptitle(title, x=0.01, ha="left")
     fig.tight_layout()
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, frameon=False, loc="upper right", ncol=2, fontsize=10)
     return save(fig, path)
 
 

@@ -27,6 +27,7 @@ from sim.runs.tasks import (
     run_tasks,
 )
 from sim.scenario.model import Scenario
+from sim.scenario.types import MAX_REPLICATIONS  # also run.replications' limit
 
 __all__ = [
     "MAX_REPLICATIONS",
@@ -40,11 +41,6 @@ __all__ = [
     "run_tasks",
     "simulate",
 ]
-
-
-MAX_REPLICATIONS = 100_000
-"""The most replications of one run (or one sweep point): every replication's metrics are
-kept in memory, and seeds are made for all of them before the first one runs."""
 
 
 @dataclass

@@ -27,25 +27,10 @@ from sim.runs.tasks import Interrupted, SchedulerLost
 def _experiment_manifest(
     out: Path, exp: Any, started: datetime, args: argparse.Namespace, **extra: Any
 ) -> None:
-    from sim.output.results import _git_commit, _version, write_atomic
+    from sim.output.results import write_experiment_manifest
 
-    info = {
-        "nhsim_version": _version("nhsim"),
-        "git_commit": _git_commit(),
-        "command": ["nhsim", *sys.argv[1:]],
-        "experiment": exp.name,
-        "seed": exp.seed,
-        "replications": exp.replications,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "backend": args.backend,
-        "versions": {k: _version(k) for k in ("simpy", "numpy", "scipy", "pydantic")},
-        **extra,
-    }
-    import platform
-
-    info["versions"]["python"] = platform.python_version()
-    write_atomic(out / "manifest.json", json.dumps(info, indent=2) + "\n")
+    command = ["nhsim", *sys.argv[1:]]
+    write_experiment_manifest(out, exp, command, started, backend=args.backend, **extra)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -308,13 +293,12 @@ def _is_base(exp: Any, evaluation: Any) -> bool:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     import tomllib
 
-    from sim.output.results import _csv, write_atomic
+    from sim.output.results import write_calibration
     from sim.runs.calibrate import (
         Calibration,
         FreeParameter,
         Target,
         calibrate,
-        calibrated_toml,
         parse_free,
         parse_target,
     )
@@ -370,23 +354,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         result = calibrate(cal, _backend(args), say)
-        out_file = out / "calibrated.toml"
-        write_atomic(out_file, calibrated_toml(result, out_file))
-        rows: list[list[Any]] = [
-            ["parameter", "fitted", "stderr", "ci_low", "ci_high", "low", "high"]
-        ]
-        for p in cal.free:
-            lo, hi = result.interval(p.key)
-            rows.append([p.key, result.values[p.key], result.stderr[p.key], lo, hi, p.low, p.high])
-        write_atomic(out / "parameters.csv", _csv(rows))
-        fit = [["target", "observed", "model_mean", "ci_low", "ci_high"]] + [
-            [t.metric, t.value, m, lo, hi] for t, m, lo, hi in result.fit
-        ]
-        write_atomic(out / "fit.csv", _csv(fit))
-        hist = [[p.key for p in cal.free] + [t.metric for t in cal.targets]] + [
-            [*(h[0][p.key] for p in cal.free), *h[1]] for h in result.history
-        ]
-        write_atomic(out / "evaluations.csv", _csv(hist))
+        out_file = write_calibration(out, result)
     print(
         _table(
             [
@@ -428,9 +396,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from sim.output import plots
     from sim.output.figures import comparison_figures
-    from sim.output.results import _csv, write_atomic, write_comparison
-    from sim.runs.compare import compare
+    from sim.output.results import published_csv, write_atomic, write_comparison
     from sim.runs.experiment_file import load_experiment
+    from sim.runs.reproduce import reproduce
 
     exp = load_experiment(args.experiment)
     if not exp.published or not exp.counterfactual:
@@ -439,58 +407,37 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
-    from sim.scenario import load_scenario
-
-    scenario = exp.base_scenario()
-    cf = load_scenario(exp.counterfactual_path(), exp.set)  # type: ignore[arg-type]
     out = args.out or Path("results") / exp.name
     n = args.replications or exp.replications
     started = datetime.now(UTC)
     with _claim(out):
         bar = _progress(2 * n, args.quiet)
-        comparison = compare(cf, scenario, n, exp.seed, progress=bar.update, backend=_backend(args))
+        done = reproduce(exp, n, _backend(args), bar.update)
         bar.close()
+        comparison = done.comparison
         write_comparison(out, comparison, ["nhsim", *sys.argv[1:]], started, backend=args.backend)
-        rows: list[list[Any]] = [
-            [
-                "figure",
-                "published",
-                "model_mean",
-                "ci_low",
-                "ci_high",
-                "relative_error",
-                "published_in_ci",
-            ]
-        ]
-        table, plot_rows = [], []
-        for figure, value in exp.published.items():
-            if figure.startswith("avoided."):
-                iv = comparison.avoided(figure[len("avoided.") :])
-            else:
-                iv = comparison.scenario.interval(figure)
-            rel = (iv.mean - value) / value if value else math.nan
-            inside = iv.ci_low <= value <= iv.ci_high
-            rows.append([figure, value, iv.mean, iv.ci_low, iv.ci_high, rel, inside])
-            table.append(
-                [
-                    figure,
-                    _fmt(value),
-                    _fmt(iv.mean),
-                    f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]",
-                    f"{rel:+.1%}",
-                    "yes" if inside else "no",
-                ]
-            )
-            plot_rows.append((figure, value, iv.mean, iv.ci_low, iv.ci_high))
-        write_atomic(out / "published.csv", _csv(rows))
+        write_atomic(out / "published.csv", published_csv(done.figures))
+        scenario = comparison.scenario.scenario
         if not args.no_plots and plots.available():
             plots.plot_published(
-                plot_rows,
+                [(f.figure, f.published, f.model_mean, f.ci_low, f.ci_high) for f in done.figures],
                 f"{exp.name}: published against model (a year)",
                 out / "plots" / "published",
                 scenario,
             )
             comparison_figures(comparison, out)
+    table = [
+        [
+            f.figure,
+            _fmt(f.published),
+            _fmt(f.model_mean),
+            f"[{_fmt(f.ci_low)}, {_fmt(f.ci_high)}]",
+            f"{f.relative_error:+.1%}",
+            "yes" if f.inside else "no",
+        ]
+        for f in done.figures
+    ]
+    cf = comparison.counterfactual.scenario
     print(
         f"{exp.name}: {scenario.name} against {cf.name}, {n} paired replications, seed {exp.seed}"
     )

@@ -23,7 +23,17 @@ from sim.scenario.model import Scenario
 if TYPE_CHECKING:
     from sim.runs.compare import Comparison
 
-__all__ = ["default_out_dir", "manifest", "scenario_json", "write_atomic", "write_run"]
+__all__ = [
+    "default_out_dir",
+    "manifest",
+    "provenance",
+    "published_csv",
+    "scenario_json",
+    "write_atomic",
+    "write_calibration",
+    "write_experiment_manifest",
+    "write_run",
+]
 
 
 def _csv(rows: list[list[Any]]) -> str:
@@ -184,3 +194,79 @@ def write_comparison(
     info["paired"] = comparison.paired
     write_atomic(out / "manifest.json", json.dumps(info, indent=2) + "\n")
     return out
+
+
+def provenance(command: list[str], started: datetime, **extra: Any) -> dict[str, Any]:
+    """What produced a results folder, with which software: the part every manifest shares."""
+    return {
+        "nhsim_version": _version("nhsim"),
+        "git_commit": _git_commit(),
+        "command": command,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "versions": {
+            "python": platform.python_version(),
+            **{k: _version(k) for k in ("simpy", "numpy", "scipy", "pydantic")},
+        },
+        "platform": platform.platform(),
+        **extra,
+    }
+
+
+def write_experiment_manifest(
+    out: Path, exp: Any, command: list[str], started: datetime, **extra: Any
+) -> None:
+    """manifest.json of an experiment's results folder (sweep, search, reproduce)."""
+    info = provenance(
+        command,
+        started,
+        experiment=exp.name,
+        seed=exp.seed,
+        replications=exp.replications,
+        **extra,
+    )
+    write_atomic(out / "manifest.json", json.dumps(info, indent=2) + "\n")
+
+
+def write_calibration(out: Path, result: Any) -> Path:
+    """calibrated.toml, parameters.csv, fit.csv and evaluations.csv of a calibration;
+    returns the calibrated scenario's path."""
+    from sim.runs.calibrate import calibrated_toml
+
+    cal = result.calibration
+    out_file = out / "calibrated.toml"
+    write_atomic(out_file, calibrated_toml(result, out_file))
+    rows: list[list[Any]] = [["parameter", "fitted", "stderr", "ci_low", "ci_high", "low", "high"]]
+    for p in cal.free:
+        lo, hi = result.interval(p.key)
+        rows.append([p.key, result.values[p.key], result.stderr[p.key], lo, hi, p.low, p.high])
+    write_atomic(out / "parameters.csv", _csv(rows))
+    fit = [["target", "observed", "model_mean", "ci_low", "ci_high"]] + [
+        [t.metric, t.value, m, lo, hi] for t, m, lo, hi in result.fit
+    ]
+    write_atomic(out / "fit.csv", _csv(fit))
+    hist = [[p.key for p in cal.free] + [t.metric for t in cal.targets]] + [
+        [*(h[0][p.key] for p in cal.free), *h[1]] for h in result.history
+    ]
+    write_atomic(out / "evaluations.csv", _csv(hist))
+    return out_file
+
+
+def published_csv(figures: list[Any]) -> str:
+    """published.csv of ``nhsim reproduce``: each published figure against the model."""
+    rows: list[list[Any]] = [
+        [
+            "figure",
+            "published",
+            "model_mean",
+            "ci_low",
+            "ci_high",
+            "relative_error",
+            "published_in_ci",
+        ]
+    ]
+    for f in figures:
+        rows.append(
+            [f.figure, f.published, f.model_mean, f.ci_low, f.ci_high, f.relative_error, f.inside]
+        )
+    return _csv(rows)

@@ -30,6 +30,7 @@ from sim.scenario.checks import check_scenario
 from sim.scenario.cohorts import drop_stale_cohort_tables, missing_cohort_tables
 from sim.scenario.errors import Problem, ScenarioError, describe_value
 from sim.scenario.filekind import not_a_scenario
+from sim.scenario.files import UnreadableFile, read_text, read_toml
 from sim.scenario.messages import problems_from_validation
 from sim.scenario.model import Scenario, validate_scenario
 
@@ -77,25 +78,15 @@ def _drop_nulls(data: dict[str, Any]) -> None:
 
 
 def _read_toml(path: Path, source: str) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([Problem(source, "", "no such file")]) from None
-    except IsADirectoryError:
-        raise ScenarioError([Problem(source, "", "is a directory, not a scenario file")]) from None
-    except PermissionError:
-        raise ScenarioError(
-            [Problem(source, "", "cannot read the file: permission denied")]
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            [Problem(source, "", f"cannot read the file: not UTF-8 text (byte {exc.start + 1})")]
-        ) from None
-    except OSError as exc:
-        raise ScenarioError(
-            [Problem(source, "", f"cannot read the file: {exc.strerror or exc}")]
-        ) from None
-    if path.suffix.lower() == ".json":  # a resolved scenario.json from a results directory
+    """A scenario file's table (TOML, or a results folder's scenario.json), read through
+    the one place that turns the system's errors into messages."""
+    if path.suffix.lower() != ".json":
+        data = read_toml(path, source, "a scenario file")
+    else:  # a resolved scenario.json from a results directory
+        try:
+            text = read_text(path, "a scenario file")
+        except UnreadableFile as err:
+            raise ScenarioError([Problem(source, "", err.reason)]) from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -103,11 +94,6 @@ def _read_toml(path: Path, source: str) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ScenarioError([Problem(source, "", "must hold a JSON object (a table of keys)")])
         _drop_nulls(data)
-    else:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError([Problem(source, "", f"not valid TOML: {exc}")]) from None
     if not data:
         raise ScenarioError(
             [

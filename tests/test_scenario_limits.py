@@ -150,9 +150,10 @@ CASES = {
         "bad.toml: services.ucr.visit_minutes: needs sd/mean from 1e-9 to 1e9, "
         "got mean=1e-200, sd=1e3 (sd/mean = 1e203)",
     ),
-    "profile_weight_underflows": (
+    "profile_weights_underflow": (
         "[demand.referrals]\nhour_of_day = [1e-300" + ", 0" * 23 + "]\n",
-        "bad.toml: demand.referrals.hour_of_day[0]: must be 0 or at least 1e-9, got 1e-300",
+        "bad.toml: demand.referrals.hour_of_day: its largest weight must be at least 1e-9 "
+        "(profiles are multiplied and normalised), got 1e-300",
     ),
     "empirical_weight_above_limit": (
         UCR + 'visit_minutes = { dist = "empirical", values = [30, 60], weights = [1e300, 1] }\n',

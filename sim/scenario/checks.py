@@ -22,7 +22,7 @@ from sim.scenario.errors import Problem, closest, describe_number
 from sim.scenario.messages import source_of
 from sim.scenario.model import HOME, Scenario
 from sim.scenario.services import ANY_ROUTABLE, HUB_DESTINATIONS
-from sim.scenario.types import MAX_ARRIVALS
+from sim.scenario.types import MAX_ARRIVALS, MIN_WEIGHT
 
 __all__ = [
     "Checker",
@@ -204,6 +204,12 @@ def _check_demand(scenario: Scenario, checker: Checker) -> None:
             weights = getattr(src, key)
             if weights is not None and sum(weights) <= 0:
                 checker.add(base + (key,), "must have at least one weight above 0")
+            elif weights is not None and max(weights) < MIN_WEIGHT:
+                checker.add(
+                    base + (key,),
+                    f"its largest weight must be at least {describe_number(MIN_WEIGHT)} "
+                    f"(profiles are multiplied and normalised), got {describe_number(max(weights))}",
+                )
 
 
 def _successors(scenario: Scenario) -> dict[str, set[str]]:

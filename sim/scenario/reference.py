@@ -489,8 +489,8 @@ contain. `nhsim validate FILE` checks a file and prints it with every default fi
   the tables below, which keep a run within the machine's memory and the engine's
   clock. A distribution's mean, bounds and values are at most @MAX_VALUE@ (in the unit
   of its key) and its `sd` at most @MAX_SD@; a lognormal's or gamma's `sd` is from
-  @MIN_CV@ to @MAX_CV@ times its `mean`. A weight of a profile (`hour_of_day` …) is 0
-  or at least @MIN_WEIGHT@. A service cannot send patients to itself.
+  @MIN_CV@ to @MAX_CV@ times its `mean`. The largest weight of a profile
+  (`hour_of_day` …) is at least @MIN_WEIGHT@. A service cannot send patients to itself.
 - **The demand of one replication is limited.** The expected number of arrivals, over
   the warm-up and the measured period and all demand sources together (rate ×
   people / 1,000 × days / 365), may be at most @MAX_ARRIVALS@; above that, `nhsim`

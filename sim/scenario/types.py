@@ -14,8 +14,6 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from sim.scenario.errors import describe_number
-
 __all__ = [
     "DAYS",
     "EXACT_TOLERANCE",
@@ -73,8 +71,8 @@ MAX_UNIT_COST = 1e9
 MAX_WEIGHT = 1e9
 """The largest relative weight of a profile (``hour_of_day`` …) or an empirical distribution."""
 MIN_WEIGHT = 1e-9
-"""The smallest relative weight of a profile other than 0: profiles are multiplied
-together and normalised, and smaller weights underflow to 0."""
+"""The smallest the largest weight of a profile may be: profiles are multiplied together
+and normalised, and a profile of smaller weights only underflows to 0."""
 
 
 class Frozen(BaseModel):
@@ -143,16 +141,9 @@ Capacity = Annotated[int, Field(ge=0, le=MAX_CAPACITY)]
 """A number of clinicians, beds, vehicles or patients of one service."""
 
 
-def _weight_above_underflow(w: float) -> float:
-    if 0 < w < MIN_WEIGHT:
-        raise ValueError(
-            f"must be 0 or at least {describe_number(MIN_WEIGHT)}, got {describe_number(w)}"
-        )
-    return w
-
-
-Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT), AfterValidator(_weight_above_underflow)]
-"""A relative weight of a profile: 0 (none at that time), or from MIN_WEIGHT to MAX_WEIGHT."""
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT)]
+"""A relative weight of a profile (0: none at that time); the largest of a profile is at
+least MIN_WEIGHT (checked in :mod:`sim.scenario.checks`)."""
 
 _HOURS = re.compile(r"^\s*(\d{1,2})(?::00)?\s*-\s*(\d{1,2})(?::00)?\s*$")
 

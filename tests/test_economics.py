@@ -157,3 +157,53 @@ def test_the_package_costs_what_the_added_capacity_holds() -> None:
         econ.package_cost.mean + econ.activity_cost.mean, rel=1e-9
     )
     assert econ.priced == ("home_visiting", "hub", "ucr", "virtual_ward")
+
+
+def test_compare_writes_the_economics_the_board_paper_shows(tmp_path) -> None:
+    """nhsim compare writes economics.csv from economics(); nhsim report shows its rows."""
+    import csv
+
+    from conftest import write_toml
+
+    from sim.cli.appraisal import pounds
+    from sim.cli.main import main
+
+    out = tmp_path / "out"
+    short = {"run": {"days": 60, "warmup_days": 30}}
+    cf = write_toml(tmp_path / "cf.toml", {"extends": str(NEIGHBOURHOOD), **short})
+    invest = write_toml(
+        tmp_path / "sc.toml",
+        {"extends": str(REPO_ROOT / "configs" / "neighbourhood_50k_invest.toml"), **short},
+    )
+    assert (
+        main(
+            [
+                "compare",
+                str(cf),
+                str(invest),
+                "-n",
+                "3",
+                "--out",
+                str(out),
+                "-q",
+                "--no-plots",
+            ]
+        )
+        == 0
+    )
+    with open(out / "economics.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["figure"]: r for r in csv.DictReader(fh)}
+    assert list(rows) == [
+        "package_cost",
+        "activity_cost",
+        "net_cost",
+        "cost_per_conveyance_avoided",
+        "cost_per_admission_avoided",
+        "cost_per_bed_day_avoided",
+    ]
+    assert {r["verdict"] for r in rows.values()} <= {COST_SAVING, COSTS_MORE, NEUTRAL}
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    package = float(rows["package_cost"]["mean"])
+    assert f"£{pounds(package)}" in page
+    assert rows["net_cost"]["verdict"] in page

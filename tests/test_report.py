@@ -173,7 +173,7 @@ def test_page_is_self_contained(compared: Path, page: str) -> None:
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert not re.search(r"@import|@font-face|url\(", page)
     images = _tables(page).images
-    assert len(images) == len(list((compared / "plots").glob("*.png"))) == 2
+    assert len(images) == len(list((compared / "plots").glob("*.png"))) == 3  # with investment.png
     assert all(src.startswith("data:image/png;base64,") for src in images)
 
 

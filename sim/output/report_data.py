@@ -61,6 +61,9 @@ class ResultsFolder:
     plots: list[Path] = field(default_factory=list)
     warnings: list[str] | None = None
     """From ``warnings.json``, if the folder has one."""
+    economics: list[dict[str, str]] | None = None
+    """``economics.csv`` (written by ``nhsim compare`` from
+    :func:`sim.runs.economics.economics`), if the folder has one."""
 
     @property
     def is_comparison(self) -> bool:
@@ -227,4 +230,7 @@ def read_results(path: Path) -> ResultsFolder:
         seeds,
         plots,
         _warnings(path / "warnings.json"),
+        economics=_read_csv(path / "economics.csv", ("figure", "description", "mean", "verdict"))
+        if (path / "economics.csv").is_file()
+        else None,
     )

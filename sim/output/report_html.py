@@ -285,6 +285,9 @@ def _costs(folder: ResultsFolder) -> str:
             keys=list(costs),
         )
     ]
+    if folder.economics:
+        parts += _economics(folder.economics)
+        return _section("costs", "Investment and costs", *parts)
     admissions = folder.comparison.get("admissions.total")
     avoided = admissions.avoided()[0] if admissions else math.nan
     capacity = [r for m, r in costs.items() if m.startswith("cost.capacity.")]
@@ -315,6 +318,32 @@ def _costs(folder: ResultsFolder) -> str:
         lines.append("No cost per admission avoided: the scenario avoids no admissions on average.")
     parts.append(_p(" ".join(lines)))
     return _section("costs", "Investment and costs", *parts)
+
+
+def _economics(rows: list[dict[str, str]]) -> list[str]:
+    """The table of ``economics.csv`` (the same figures ``nhsim compare`` prints) and its
+    verdict."""
+
+    def cells(row: dict[str, str]) -> list[str]:
+        mean, low, high = (float(row[k] or "nan") for k in ("mean", "ci_low", "ci_high"))
+        bounded = row.get("bounded", "True") == "True"
+        span = interval("cost.x", low, high, 0) if bounded else "unbounded"
+        return [escape(row["description"].capitalize()), value("cost.x", mean, 0, sign=True), span]
+
+    table = _table(
+        ["A year", "Mean", "95% interval"],
+        [cells(r) for r in rows],
+        {1, 2},
+        keys=[r["figure"] for r in rows],
+    )
+    verdict = escape(rows[0]["verdict"])
+    note = (
+        f"Verdict: <b>{verdict}</b> (cost-saving only when the net cost's interval lies wholly "
+        "below 0). A cost per thing avoided is the net cost divided by what is avoided, with "
+        "Fieller's interval for a ratio of paired means; it is unbounded when what is avoided "
+        "cannot be told from 0."
+    )
+    return [table, _p(note)]
 
 
 def _scenarios(folder: ResultsFolder) -> str:

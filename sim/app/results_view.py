@@ -14,14 +14,15 @@ from sim.app.runner import TRACED_REPLICATIONS, nhsim_version
 from sim.app.state import ExploreRun
 from sim.app.summary import (
     avoided_rows,
-    cost_per_admission_avoided,
     cost_rows,
     fmt,
     interval_text,
     performance_rows,
-    saturation_notes,
 )
 from sim.app.work import SMOOTHING_DAYS
+from sim.cli.appraisal import pounds
+from sim.runs.economics import economics
+from sim.runs.warnings import comparison_warnings
 
 __all__ = ["show"]
 
@@ -142,21 +143,64 @@ def _costs(run: ExploreRun) -> None:
             ],
         }
     )
-    per = cost_per_admission_avoided(run.comparison)
-    if per is None:
+    econ = economics(run.comparison)  # the figures nhsim compare prints
+    if econ is None:
+        return
+    st.subheader("What the change costs a year")
+    figures = econ.rows()
+    st.table(
+        {
+            "": [text for _, text, _ in figures],
+            "mean (£)": [pounds(est.mean) for _, _, est in figures],
+            "95% interval (£)": [
+                f"{pounds(est.ci_low)} to {pounds(est.ci_high)}" if est.bounded else "unbounded"
+                for _, _, est in figures
+            ],
+        }
+    )
+    per = econ.cost_per_admission_avoided
+    if not per.is_nan:
+        st.metric("Net cost per admission avoided", f"£{pounds(per.mean)}")
+    st.caption(
+        f"Verdict: {econ.verdict}. The cost of the investment is what the capacity costs, "
+        "used or not ([costs.capacity] in the scenario file); a cost per thing avoided has "
+        "Fieller's interval, unbounded when what is avoided cannot be told from 0."
+    )
+
+
+def _by_cohort(run: ExploreRun) -> None:
+    """What the change avoids in each cohort of the population."""
+    comparison = run.comparison
+    names = set(comparison.counterfactual.metric_names())
+    headline = [
+        ("conveyances", "ambulance.conveyances"),
+        ("admissions", "admissions.total"),
+        ("unplanned hospital visits", "unplanned.hospital_visits"),
+        ("acute bed days", "acute.bed_days"),
+    ]
+    cohorts = list(comparison.scenario.scenario.population.cohorts)
+    shown = [(w, m) for w, m in headline if f"{m}.by_cohort.{cohorts[0]}" in names]
+    if len(cohorts) < 2 or not shown:
+        return
+    with st.expander("Avoided a year, by cohort"):
+        table: dict[str, list[str]] = {"cohort": cohorts}
+        for what, metric in shown:
+            ivs = [comparison.avoided(f"{metric}.by_cohort.{c}") for c in cohorts]
+            table[what] = [f"{fmt(iv.mean)} ({interval_text(iv)})" for iv in ivs]
+        if "home.share" in names:
+            ivs = [comparison.difference(f"home.share.by_cohort.{c}") for c in cohorts]
+            table["need met at home (change)"] = [
+                f"{100 * iv.mean:+.1f} points ({interval_text(iv, percent=True)})" for iv in ivs
+            ]
+        st.table(table)
         st.caption(
-            "Cost per admission avoided: not shown, because the admissions avoided are not "
-            "clearly above zero."
+            "Mean and 95% interval of the paired difference (avoided = unchanged − changed)."
         )
-    else:
-        word = "saves" if per < 0 else "costs"
-        st.metric("Cost per admission avoided", f"£{abs(per):,.0f}")
-        st.caption(f"Each admission avoided {word} this much in the costs counted.")
 
 
 def _warnings(run: ExploreRun) -> None:
-    for note in saturation_notes(run.comparison):
-        st.warning(note)
+    for warning in comparison_warnings(run.comparison):  # as nhsim compare prints them
+        st.warning(str(warning))
 
 
 def _all_metrics(run: ExploreRun) -> None:
@@ -244,5 +288,6 @@ def show(run: ExploreRun) -> None:
     _warnings(run)
     _charts(run)
     _costs(run)
+    _by_cohort(run)
     _all_metrics(run)
     _downloads(run)

@@ -9,6 +9,7 @@ base point with the standard's line.
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -298,3 +299,23 @@ def test_published_figure_names_each_figure_in_plain_words(tmp_path: Path) -> No
     joined = " ".join(texts)
     assert "Home visiting: patients" in joined and "999 calls avoided" in joined
     assert "home_visiting.seen" not in joined and "avoided." not in joined
+
+
+def test_search_heatmap_outlines_the_combinations_that_meet_the_standard(tmp_path: Path) -> None:
+    nan = math.nan
+    plots.plot_heatmap(
+        [12, 13],
+        [10, 11],
+        [[nan, 1_285.0], [nan, 873.7]],
+        "Reablement beds",
+        "IC beds",
+        "Bed days waiting for step-down care (a year) at the capacities tried",
+        tmp_path / "s",
+        lows=[[nan, 845.0], [nan, 600.0]],
+        highs=[[nan, 1_725.0], [nan, 1_148.0]],
+        unit="bed days",
+        marks=[[False, False], [False, True]],
+        mark_label="meets the standard (at most 1,200) with 95% confidence",
+    )
+    texts = check_board_text(tmp_path / "s", ["meets the standard (at most 1,200)", "1,285"])
+    assert texts.count("–") == 2  # the combinations not tried

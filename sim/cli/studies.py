@@ -117,6 +117,11 @@ def _sweep_stopped(stop: Interrupted, args: argparse.Namespace, out: Path) -> in
     return EXIT_INTERRUPTED
 
 
+def _value(v: Any) -> str:
+    """A varied value as the table shows it (a sampled float to 4 significant figures)."""
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
 def _signed(x: float) -> str:
     text = _fmt(x)
     return text if text.startswith("-") or text in ("-", "0.000") else f"+{text}"
@@ -149,7 +154,7 @@ def _print_sweep(result: Any, args: argparse.Namespace) -> None:
                 iv = t_interval(vals)
                 row = [
                     str(i),
-                    *(f"{result.points[i].get(k, 'base')}" for k in keys),
+                    *(_value(result.points[i].get(k, "base")) for k in keys),
                     m,
                     _fmt(iv.mean),
                     f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]",
@@ -276,7 +281,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             where = ", ".join(f"{k} = {ref.capacities[k]}" for k in keys)
             print(
                 f"(vs reference: paired difference from {where}, "
-                f"{'the base scenario' if _is_base(exp, ref) else 'the least tried'})"
+                f"{'the base scenario' if _is_base(exp, ref) else 'the first tried'})"
             )
     print_warnings(cautions, args.quiet)
     print(f"Results written to {out}/ (search.csv, frontier.csv, plots/)")

@@ -115,9 +115,7 @@ def occupancy_figure(scenario: Scenario, seeds: int | Sequence[int], path: Path)
     bands = occupancy_bands(scenario, seeds)
     if not bands:
         return []
-    return plots.plot_occupancy_bands(
-        {scenario.name: bands}, f"{scenario.name}: beds in use over the year", path
-    )
+    return plots.plot_occupancy_bands({scenario.name: bands}, "Beds in use over the year", path)
 
 
 def run_figures(results: Results, out: Path) -> list[Path]:
@@ -130,10 +128,13 @@ def run_figures(results: Results, out: Path) -> list[Path]:
 
 
 def avoided_rows(comparison: Comparison) -> list[tuple[str, float, float, float]]:
-    """(metric, avoided mean, ci low, ci high) of the headline avoided metrics, and the
-    total cost when the scenarios have costs."""
+    """(metric, avoided mean, ci low, ci high) of the headline avoided metrics, and, when
+    the scenarios have costs, the activity costs avoided (the total cost where activity
+    and capacity are not told apart; the investment figure weighs the capacity bought)."""
+    names = set(comparison.counterfactual.metric_names())
+    money = "cost.activity" if "cost.activity" in names else "cost.total"
     rows = []
-    for m in (*AVOIDED_METRICS, "cost.total"):
+    for m in (*AVOIDED_METRICS, money):
         iv = comparison.avoided(m)
         if not math.isnan(iv.mean):
             rows.append((m, iv.mean, iv.ci_low, iv.ci_high))
@@ -497,9 +498,11 @@ def search_figures(result: SearchResult, out: Path) -> list[Path]:
             g_mean = [[math.nan] * len(gx) for _ in gy]
             g_low = [[math.nan] * len(gx) for _ in gy]
             g_high = [[math.nan] * len(gx) for _ in gy]
+            meets = [[False] * len(gx) for _ in gy]
             for e in result.evaluations:
                 i, j = gy.index(e.capacities[ky]), gx.index(e.capacities[kx])
                 g_mean[i][j], g_low[i][j], g_high[i][j] = e.bounds[c.metric]
+                meets[i][j] = c.holds(g_low[i][j], g_high[i][j])
             written += plots.plot_heatmap(
                 gx,
                 gy,
@@ -511,11 +514,9 @@ def search_figures(result: SearchResult, out: Path) -> list[Path]:
                 lows=g_low,
                 highs=g_high,
                 unit=unit,
-                contours=[
-                    plots.Contour(
-                        g_mean, standard, f"standard: {rule}", at_least=c.at_least is not None
-                    )
-                ],
-                note=f"Under each mean, its one-sided {conf} bounds; blank: not tried.",
+                marks=meets,
+                mark_label=f"meets the standard ({rule}) with {conf} confidence",
+                note=f"Under each mean, its one-sided {conf} bounds; –: not tried (the search "
+                "walks down the second capacity for each value of the first).",
             )
     return written

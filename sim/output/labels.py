@@ -105,9 +105,9 @@ METRIC_LABELS: tuple[Label, ...] = _rows(
         ("cost.virtual_ward_day", "Cost of virtual ward days", "£", Y),
         ("cost.intermediate_care_day", "Cost of intermediate care days", "£", Y),
         ("cost.activity.<item>", "Cost of {item}", "£", Y),
-        ("cost.activity", "Cost of activity", "£", Y),
+        ("cost.activity", "Activity costs", "£", Y),
         ("cost.capacity.<svc>", "Cost of {svc} capacity", "£", Y),
-        ("cost.capacity", "Cost of capacity", "£", Y),
+        ("cost.capacity", "Capacity costs", "£", Y),
         ("cost.total", "Total cost", "£", Y),
         # demand
         ("demand.<source>.arrivals", "{source}: new patients", "patients", Y),

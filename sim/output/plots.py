@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 BLUE, ORANGE, GREY, RED = "#005EB8", "#ED8B00", "#768692", "#DA291C"  # NHS identity colours
+GREEN = "#009639"
 DARK, PALE = "#231F20", "#E8EDEE"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -99,10 +100,21 @@ def _metadata(ext: str) -> dict[str, Any]:
     return {"Date": None} if ext == "svg" else {"Software": "nhsim (matplotlib)"}
 
 
+def _tick(value: float, unit: str, signed: bool = False) -> str:
+    """An axis tick: as :func:`number`, but pounds in thousands or millions ("£200k"),
+    so that the ticks of a money axis do not run into each other."""
+    a = abs(value)
+    if unit == "£" and a >= 1000:
+        body = f"£{a / 1e6:,.3g}m" if a >= 1e6 else f"£{a / 1e3:,.0f}k"
+        sign = "\u2212" if value < 0 else ("+" if signed else "")
+        return sign + body
+    return number(value, unit, signed=signed)
+
+
 def _formatter(unit: str, signed: bool = False) -> Any:
     from matplotlib.ticker import FuncFormatter
 
-    return FuncFormatter(lambda v, _pos: number(v, unit, signed=signed))
+    return FuncFormatter(lambda v, _pos: _tick(v, unit, signed))
 
 
 def _note(fig: Any, text: str, y: float = -0.01) -> None:
@@ -366,6 +378,8 @@ def plot_heatmap(
     note: str = "",
     colour_label: str = "",
     base_text: str = "",
+    marks: Sequence[Sequence[bool]] | None = None,
+    mark_label: str = "",
 ) -> list[Path]:
     """A metric over two capacities; ``values[i][j]`` at ``ys[i]``, ``xs[j]``.
 
@@ -373,7 +387,8 @@ def plot_heatmap(
     written under its value, and cells whose interval contains zero hatched (not
     distinguishable from no change). ``base`` marks the base cell (``base_text`` is
     written in it instead of its zero difference); each :class:`Contour` draws a
-    standard's line across the grid."""
+    standard's line across the grid (a full grid); ``marks`` outlines cells (those that
+    meet a standard, in a search's sparse grid), described by ``mark_label``."""
     import numpy as np
     from matplotlib.colors import TwoSlopeNorm
     from matplotlib.lines import Line2D
@@ -436,6 +451,16 @@ def plot_heatmap(
             Rectangle((bj - 0.5, bi - 0.5), 1, 1, fill=False, edgecolor=DARK, linewidth=2.5)
         )
         handles.append(Patch(facecolor="none", edgecolor=DARK, linewidth=2.5, label="base"))
+    if marks is not None:
+        for i in range(len(ys)):
+            for j in range(len(xs)):
+                if marks[i][j]:
+                    ax.add_patch(
+                        Rectangle(
+                            (j - 0.46, i - 0.46), 0.92, 0.92, fill=False, edgecolor=GREEN, lw=3
+                        )
+                    )
+        handles.append(Patch(facecolor="none", edgecolor=GREEN, linewidth=3, label=mark_label))
     if unclear:
         handles.append(
             Patch(facecolor="none", edgecolor=GREY, hatch="///", label="interval includes 0")
@@ -576,6 +601,10 @@ def plot_scatter(
             ax.axhline(target, color=RED, linestyle="--", linewidth=1.3, label=target_label)
         ax.set_xlabel(name)
         ax.yaxis.set_major_formatter(_formatter(unit))
+        if all(float(v).is_integer() for v in xs):  # a capacity: whole numbers on the axis
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.25)
         if k % cols == 0:
             ax.set_ylabel(ylabel)

@@ -42,7 +42,7 @@ def sweep_difference(
 
 def search_reference(result: SearchResult) -> Evaluation | None:
     """The capacities a search's differences are taken from: those of the base scenario
-    if the search tried them, else the least capacities tried."""
+    if the search tried them, else the first tried (the smallest, in the keys' order)."""
     from sim.runs.experiment_file import base_value
 
     exp = result.experiment

@@ -35,6 +35,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m sim.scenario.reference > docs/reference/scenario.md
+	$(BIN)/python -m sim.output.labels docs/reference/metrics.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -28,7 +28,10 @@ __all__ = ["ReportError", "render_html", "render_pdf", "write_report"]
 
 CAPTIONS = {
     "avoided": "What the scenario avoids a year, with 95% intervals (paired replications).",
-    "occupancy": "Beds in use at midnight over the measured period (replication 0).",
+    "occupancy": "Beds in use at midnight over the measured period: the median and 10th to "
+    "90th percentiles of the first five replications (a comparison: both scenarios side by side).",
+    "investment": "The investment: its cost, the activity costs it saves, its net cost, what it "
+    "avoids and its net cost per admission avoided, with 95% intervals.",
 }
 
 

@@ -389,6 +389,7 @@ def test_unlimited_step_down_pools_mean_no_delayed_discharges() -> None:
     pools = [n for n, s in data["services"].items() if s["kind"] in BED_POOLS]
     for name in pools:
         del data["services"][name]["beds"]
+        data["costs"]["capacity"].pop(name, None)  # unlimited beds have no price a bed day
     data["services"]["acute"]["discharge_delay_days"] = {}  # no time to arrange a discharge either
     scenario = scenario_from_dict(data)
     tally = run(scenario)

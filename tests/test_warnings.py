@@ -225,3 +225,44 @@ def test_compare_names_a_counterfactual_with_too_few_acute_beds(tmp_path, capsys
     }
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["warnings"] == saved
+
+
+def test_run_sweep_and_search_write_their_warnings(tmp_path, capsys) -> None:
+    """A teaching scenario with one day of warm-up: each command prints the warm-up
+    warning after its tables and writes it to warnings.json and the manifest."""
+    scenario = write_toml(
+        tmp_path / "short.toml",
+        {"extends": str(TEACHING), "run": {"days": 30, "warmup_days": 1}},
+    )
+    base = {"scenario": str(scenario), "replications": 2, "seed": 3}
+    sweep = write_toml(
+        tmp_path / "sweep.toml",
+        {
+            **base,
+            "report": ["ucr.seen"],
+            "design": {"kind": "grid"},
+            "vary": {"services.ucr.staff": [1, 2]},
+        },
+    )
+    search = write_toml(
+        tmp_path / "search.toml",
+        {
+            **base,
+            "search": {
+                "capacities": {"services.ucr.staff": [1, 2]},
+                "constraints": [{"metric": "ucr.seen_within_target", "at_least": 0.1}],
+            },
+        },
+    )
+    for command, target in (("run", scenario), ("sweep", sweep), ("search", search)):
+        out = tmp_path / command
+        assert (
+            main([command, str(target), "--out", str(out), "--no-plots", "--workers", "1"]) == 0
+        ), command
+        printed = capsys.readouterr().out
+        saved = json.loads((out / "warnings.json").read_text())["warnings"]
+        assert "warm_up" in {w["code"] for w in saved}, command
+        assert json.loads((out / "manifest.json").read_text())["warnings"] == saved
+        warm = next(w for w in saved if w["code"] == "warm_up")
+        assert f"warning: {warm['text']}" in printed
+        assert printed.index("warning:") < printed.index("Results written to")

@@ -200,6 +200,7 @@ def test_compare_writes_the_economics_the_board_paper_shows(tmp_path) -> None:
         "cost_per_conveyance_avoided",
         "cost_per_admission_avoided",
         "cost_per_bed_day_avoided",
+        "cost_per_visit_avoided",
     ]
     assert {r["verdict"] for r in rows.values()} <= {COST_SAVING, COSTS_MORE, NEUTRAL}
     assert main(["report", str(out)]) == 0

@@ -125,7 +125,7 @@ def test_headline_figures_are_comparison_csv_values(compared: Path, page: str) -
     csv_rows = _csv_rows(compared / "comparison.csv")
     shown = {m: cells for m, cells in _tables(page).rows["headline"] if m}
     expected = [m for m in AVOIDED_METRICS if m in csv_rows]
-    assert list(shown) == expected and len(expected) == 6
+    assert list(shown) == expected and len(expected) == 7
     for metric in expected:
         r = csv_rows[metric]
         row = Row(metric, r["difference"], r["ci_low"], r["ci_high"], r["counterfactual_mean"],

@@ -115,7 +115,8 @@ class CaseloadTeam(Service):
         self.order = sorted(
             (k for k in range(len(cohorts)) if self.eligible[k] > 0), key=lambda k: (-risk[k], k)
         )
-        self.effect = {s: 1.0 - r for s, r in spec.rate_ratio.items() if r < 1.0}
+        ratios = {s: spec.ratio_of(s) for s in context.sources}
+        self.effect = {s: 1.0 - r for s, r in ratios.items() if r < 1.0}
         self._stay_spec = spec.stay_days
         self._stay = context.streams.sampler(f"{name}.stay", spec.stay_days.sample, 24.0)
         self._pick = context.streams.sampler(f"{name}.enrol", _uniforms)

@@ -137,6 +137,10 @@ METRIC_LABELS: tuple[Label, ...] = _rows(
         ("<hub>.staffed_hours", "{hub}: clinician-hours on duty", "clinician-hours", Y),
         ("<hub>.wte", "{hub}: whole-time equivalents", "WTE", N),
         ("<hub>.offered_load", "{hub}: offered load", "share", N),
+        ("<hub>.demand_calls", "{hub}: calls from demand sources", "calls", Y),
+        ("<hub>.demand_diverted", "{hub}: callers advised or sent to a service", "patients", Y),
+        ("<hub>.demand_sent_on", "{hub}: calls passed on, not resolved", "patients", Y),
+        ("<hub>.demand_closed", "{hub}: calls while no clinician was on shift", "calls", Y),
         # ambulance services
         ("<amb>.calls", "{amb}: 999 calls", "calls", Y),
         ("<amb>.conveyances", "{amb} conveyances", "patients", Y),
@@ -184,6 +188,24 @@ METRIC_LABELS: tuple[Label, ...] = _rows(
         ("<acute>.offered_load", "{acute}: offered load", "share", N),
         # outcomes
         ("<outcome>.arrivals", "{outcome}: patients", "patients", Y),
+        # proactive caseload teams
+        ("<caseload>.places", "{caseload}: places on the caseload", "patients", N),
+        ("<caseload>.on_caseload", "{caseload}: people on the caseload", "patients", N),
+        ("<caseload>.occupancy", "{caseload}: share of places filled", "share", N),
+        (
+            "<caseload>.covered_share.<cohort>",
+            "{caseload}: share of eligible {cohort} covered",
+            "share",
+            N,
+        ),
+        ("<caseload>.enrolled", "{caseload}: people taken on", "patients", Y),
+        ("<caseload>.prevented", "{caseload}: urgent episodes prevented", "patients", Y),
+        ("<caseload>.prevented.<source>", "{caseload}: {source} prevented", "patients", Y),
+        ("<caseload>.reviews", "{caseload}: monthly reviews", "visits", Y),
+        ("<caseload>.review_hours", "{caseload}: clinician-hours of reviews", "clinician-hours", Y),
+        ("<caseload>.utilisation", "{caseload}: share of clinician time on reviews", "share", N),
+        ("<caseload>.staffed_hours", "{caseload}: clinician-hours on duty", "clinician-hours", Y),
+        ("<caseload>.wte", "{caseload}: whole-time equivalents", "WTE", N),
     ]
 )
 """Every metric name pattern, its plain label and its unit (``docs/reference/metrics.md``)."""
@@ -194,11 +216,17 @@ BY_COHORT = re.compile(r"^(?P<metric>.+)\.by_cohort\.(?P<cohort>[^.]+)$")
 AVOIDED_PREFIX = "avoided."
 """``avoided.<metric>`` (a sweep with a counterfactual) is labelled "<metric's label> avoided"."""
 
+REDUCTION_PREFIX = "reduction."
+"""``reduction.<metric>`` (against a counterfactual) is labelled "<metric's label>: share avoided"."""
+
 KEY_LABELS: tuple[tuple[str, str], ...] = (
     ("population.size", "Population"),
     ("services.<svc>.staff", "{svc} clinicians on duty"),
     ("services.<svc>.beds", "{svc} beds"),
     ("services.<svc>.fleet", "{svc} vehicles"),
+    ("services.<svc>.caseload", "{svc}: people on the caseload"),
+    ("services.<svc>.rate_ratio", "{svc}: rate ratio of urgent need"),
+    ("services.<svc>.review_minutes", "{svc}: review minutes a person a month"),
     ("services.<svc>.accept_probability", "{svc}: share of calls accepted"),
     ("services.<svc>.patience_hours", "{svc}: hours before a patient escalates"),
     ("services.<svc>.target_hours", "{svc}: response standard (hours)"),
@@ -224,6 +252,7 @@ PLACEHOLDER_KINDS: dict[str, tuple[str, ...]] = {
     "ed": ("ed",),
     "acute": ("acute",),
     "outcome": ("outcome",),
+    "caseload": ("proactive_care",),
 }
 """The kinds of service each placeholder of a pattern stands for."""
 
@@ -237,10 +266,11 @@ COST_ITEMS = {
     "hub_call": "hub calls",
     "virtual_ward_day": "virtual ward days",
     "intermediate_care_day": "intermediate care days",
+    "review": "caseload reviews",
 }
 """How a cost item (``cost.activity.<item>``) reads in a label."""
 
-_ACRONYMS = {"ucr", "ed", "ae", "ic", "vw", "gp", "sdec", "nhs", "hv", "icb", "pcn", "ooh"}
+_ACRONYMS = {"ucr", "ed", "ae", "ic", "vw", "gp", "sdec", "nhs", "hv", "icb", "pcn", "ooh", "cct"}
 
 
 def pretty_name(name: str, capital: bool = True) -> str:
@@ -335,6 +365,8 @@ def label(metric: str, scenario: Any = None, per_year: bool = True) -> str:
         found = _match(inner, scenario)
         yearly = per_year and (found is None or found[0].per_year)
         return label(inner, scenario, per_year=False) + " avoided" + (" (a year)" if yearly else "")
+    if metric.startswith(REDUCTION_PREFIX):
+        return label(metric[len(REDUCTION_PREFIX) :], scenario, per_year=False) + ": share avoided"
     by_cohort = BY_COHORT.match(metric)
     if by_cohort:
         inner = by_cohort["metric"]
@@ -356,8 +388,8 @@ def label(metric: str, scenario: Any = None, per_year: bool = True) -> str:
 def has_label(metric: str, scenario: Any = None) -> bool:
     """Whether the table (or a rule: ``avoided.``, ``.by_cohort.``) labels ``metric``,
     rather than the fallback that writes its name as words."""
-    if metric.startswith(AVOIDED_PREFIX):
-        return has_label(metric[len(AVOIDED_PREFIX) :], scenario)
+    if metric.startswith((AVOIDED_PREFIX, REDUCTION_PREFIX)):
+        return has_label(metric.split(".", 1)[1], scenario)
     by_cohort = BY_COHORT.match(metric)
     if by_cohort:
         return has_label(by_cohort["metric"], scenario)
@@ -367,6 +399,8 @@ def has_label(metric: str, scenario: Any = None) -> bool:
 def unit_of(metric: str, scenario: Any = None) -> str:
     """The unit of a metric from the table ("patients", "bed days", "£", "share"...);
     "" for a metric it does not know."""
+    if metric.startswith(REDUCTION_PREFIX):
+        return "share"
     if metric.startswith(AVOIDED_PREFIX):
         return unit_of(metric[len(AVOIDED_PREFIX) :], scenario)
     by_cohort = BY_COHORT.match(metric)

@@ -1,9 +1,11 @@
 """Calibration: fit unknown parameters so that the model matches observed figures.
 
-Targets are absolute (``ambulance.calls = 78000``: the scenario's mean) or avoided
-(``avoided.ambulance.calls = 2367``: counterfactual minus scenario, paired). Free
-parameters are scenario keys with a range (``services.x.escalation.ambulance`` in
-0..0.5); the same values are set in the scenario and in the counterfactual.
+Targets are absolute (``ambulance.calls = 78000``: the scenario's mean), avoided
+(``avoided.ambulance.calls = 2367``: counterfactual minus scenario, paired) or a share
+avoided (``reduction.unplanned.hospital_visits = 0.14``: (counterfactual − scenario) ÷
+counterfactual, paired). Free parameters are scenario keys with a range
+(``services.x.escalation.ambulance`` in 0..0.5); the same values are set in the scenario
+and in the counterfactual.
 
 Every evaluation runs the same replication seeds (common random numbers), so the
 objective is a smooth, deterministic function of the parameters at the scale that
@@ -29,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from sim.runs.backends import Backend
-from sim.runs.compare import compare
+from sim.runs.compare import PAIRED_PREFIXES, compare, paired_values, split_figure
 from sim.runs.replications import run
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.loader import ScenarioSource, load_scenario
@@ -44,8 +46,6 @@ __all__ = [
     "parse_target",
 ]
 
-AVOIDED = "avoided."
-
 
 @dataclass(frozen=True)
 class Target:
@@ -56,11 +56,12 @@ class Target:
 
     @property
     def avoided(self) -> bool:
-        return self.metric.startswith(AVOIDED)
+        """Whether the target is paired with a counterfactual (``avoided.`` or ``reduction.``)."""
+        return self.metric.startswith(PAIRED_PREFIXES)
 
     @property
     def base_metric(self) -> str:
-        return self.metric[len(AVOIDED) :] if self.avoided else self.metric
+        return split_figure(self.metric)[1]
 
 
 @dataclass(frozen=True)
@@ -202,9 +203,11 @@ def _validate(cal: Calibration) -> None:
         problems.append(Problem("--target", "", "give at least one target"))
     if not cal.free:
         problems.append(Problem("--free", "", "give at least one free parameter"))
-    if any(t.avoided for t in cal.targets) and cal.counterfactual is None:
+    paired = sorted({split_figure(t.metric)[0] for t in cal.targets if t.avoided})
+    if paired and cal.counterfactual is None:
+        kinds = " and ".join(f"{prefix}*" for prefix in paired)
         problems.append(
-            Problem("--target", "", "avoided.* targets need a --counterfactual scenario")
+            Problem("--target", "", f"{kinds} targets need a --counterfactual scenario")
         )
     for kind, names in (
         ("--target", [t.metric for t in cal.targets]),
@@ -277,13 +280,7 @@ def calibrate(
             sc_res, cf_res = comp.scenario, comp.counterfactual
         else:
             sc_res, cf_res = run(scenario, cal.replications, cal.seed, backend=backend), None
-        cols = []
-        for t in cal.targets:
-            if t.avoided:
-                assert cf_res is not None
-                cols.append(cf_res.values(t.base_metric) - sc_res.values(t.base_metric))
-            else:
-                cols.append(sc_res.values(t.base_metric))
+        cols = [paired_values(t.metric, sc_res, cf_res) for t in cal.targets]
         y = np.column_stack(cols)
         cache[key] = (y.mean(axis=0), y)
         history.append(

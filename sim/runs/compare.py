@@ -5,6 +5,12 @@ seeds, so each named stream gives both the same random numbers; the interval of
 the difference comes from the paired differences, which is far narrower than
 comparing two independent runs. ``difference`` is scenario minus counterfactual;
 "avoided" is its negative (counterfactual minus scenario).
+
+Figures of a comparison are named like metrics (:meth:`Comparison.values`): ``<metric>``
+is the scenario's, ``avoided.<metric>`` the counterfactual's minus the scenario's, and
+``reduction.<metric>`` the share of the counterfactual's that the scenario avoids
+((counterfactual − scenario) ÷ counterfactual), each replication by replication; a
+published "14% fewer visits" is ``reduction.unplanned.hospital_visits = 0.14``.
 """
 
 from __future__ import annotations
@@ -22,7 +28,24 @@ from sim.runs.stats import Interval, t_interval
 from sim.runs.tasks import Task, chunk_ranges, run_tasks
 from sim.scenario.model import Scenario
 
-__all__ = ["AVOIDED_METRICS", "Comparison", "ComparisonRow", "compare"]
+__all__ = [
+    "AVOIDED",
+    "AVOIDED_METRICS",
+    "PAIRED_PREFIXES",
+    "REDUCTION",
+    "Comparison",
+    "ComparisonRow",
+    "compare",
+    "paired_values",
+    "split_figure",
+]
+
+AVOIDED = "avoided."
+"""``avoided.<metric>``: counterfactual − scenario, paired by replication."""
+REDUCTION = "reduction."
+"""``reduction.<metric>``: (counterfactual − scenario) ÷ counterfactual, paired by replication."""
+PAIRED_PREFIXES = (AVOIDED, REDUCTION)
+"""The prefixes of figures that need a counterfactual."""
 
 AVOIDED_METRICS = (
     "ambulance.conveyances",
@@ -31,8 +54,10 @@ AVOIDED_METRICS = (
     "acute.bed_days",
     "acute.delayed_discharge_days",
     "ed.attendances",
+    "unplanned.hospital_visits",
 )
-"""What planners ask first: the conveyances, admissions and bed days avoided."""
+"""What planners ask first: the conveyances, admissions, bed days and unplanned hospital
+visits avoided."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +98,26 @@ class Comparison:
         d = self.difference(metric, confidence)
         return Interval(-d.mean, d.std, -d.ci_high, -d.ci_low, d.n)
 
+    def values(self, figure: str) -> np.ndarray:
+        """A figure's value in each replication: ``<metric>`` (the scenario's),
+        ``avoided.<metric>`` or ``reduction.<metric>`` (paired with the counterfactual)."""
+        return paired_values(figure, self.scenario, self.counterfactual)
+
+    def figure(self, figure: str, confidence: float = 0.95) -> Interval:
+        """The interval of a figure (:meth:`values`) over the replications. For an unpaired
+        comparison ``avoided.`` is Welch's interval; ``reduction.`` needs paired runs."""
+        prefix, metric = split_figure(figure)
+        if prefix == AVOIDED:
+            return self.avoided(metric, confidence)
+        if prefix == REDUCTION and not self.paired:
+            raise ValueError("reduction figures need a paired comparison")
+        return t_interval(self.values(figure), confidence)
+
+    def reduction(self, metric: str, confidence: float = 0.95) -> Interval:
+        """Interval of (counterfactual − scenario) ÷ counterfactual, paired by replication:
+        the share of the counterfactual's ``metric`` that the scenario avoids."""
+        return self.figure(REDUCTION + metric, confidence)
+
     def rows(self, confidence: float = 0.95) -> list[ComparisonRow]:
         names = list(
             dict.fromkeys(self.counterfactual.metric_names() + self.scenario.metric_names())
@@ -88,6 +133,33 @@ class Comparison:
                 )
             )
         return out
+
+
+def split_figure(figure: str) -> tuple[str, str]:
+    """``(prefix, metric)`` of a figure: ``("reduction.", "admissions.total")``, or
+    ``("", metric)`` for a plain metric."""
+    for prefix in PAIRED_PREFIXES:
+        if figure.startswith(prefix):
+            return prefix, figure[len(prefix) :]
+    return "", figure
+
+
+def paired_values(figure: str, scenario: Results, counterfactual: Results | None) -> np.ndarray:
+    """A figure's value in each replication (see the module): the scenario's metric, or,
+    with the counterfactual run on the same seeds, what the scenario avoids (``avoided.``)
+    or the share of the counterfactual's it avoids (``reduction.``; NaN where the
+    counterfactual's is 0)."""
+    prefix, metric = split_figure(figure)
+    sc = scenario.values(metric)
+    if not prefix:
+        return sc
+    if counterfactual is None:
+        raise ValueError(f"{figure} needs a counterfactual")
+    cf = counterfactual.values(metric)
+    if prefix == AVOIDED:
+        return cf - sc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(cf != 0, (cf - sc) / np.where(cf != 0, cf, 1.0), np.nan)
 
 
 def _mean(values: np.ndarray) -> float:

@@ -8,14 +8,14 @@ From a paired comparison (:func:`sim.runs.compare.compare`) of two scenarios wit
   conveyances, admissions and bed days);
 - **net cost**: the change in ``cost.total``, the two together, with its paired
   t-interval;
-- **net cost per conveyance, admission and bed day avoided**: the net cost divided by
-  what is avoided (counterfactual − scenario). Each is a ratio of two paired means, and
-  its interval comes from **Fieller's theorem** (Fieller, 1954, *J. R. Stat. Soc. B*
-  16:175–185): the set of ratios R for which mean(x) − R·mean(y) is not significantly
-  different from 0, with the t quantile on n − 1 degrees of freedom. Unlike the delta
-  method it stays right when the denominator is small; when the denominator's own
-  interval includes 0 (the change avoids no admissions that can be told from none),
-  the set is unbounded and is reported so.
+- **net cost per conveyance, admission, bed day and unplanned hospital visit avoided**:
+  the net cost divided by what is avoided (counterfactual − scenario). Each is a ratio
+  of two paired means, and its interval comes from **Fieller's theorem** (Fieller,
+  1954, *J. R. Stat. Soc. B* 16:175–185): the set of ratios R for which
+  mean(x) − R·mean(y) is not significantly different from 0, with the t quantile on
+  n − 1 degrees of freedom. Unlike the delta method it stays right when the denominator
+  is small; when the denominator's own interval includes 0 (the change avoids no
+  admissions that can be told from none), the set is unbounded and is reported so.
 - **verdict**: "cost-saving" only when the net cost's interval lies wholly below 0,
   "costs more" when wholly above, otherwise "not distinguishable from cost-neutral".
 
@@ -53,6 +53,7 @@ PER_AVOIDED = {
     "conveyance": "ambulance.conveyances",
     "admission": "admissions.total",
     "bed_day": "acute.bed_days",
+    "unplanned_visit": "unplanned.hospital_visits",
 }
 """What the net cost is divided by: the avoided count of each (counterfactual − scenario)."""
 
@@ -99,6 +100,9 @@ class Economics:
     """``cost-saving``, ``costs more`` or ``not distinguishable from cost-neutral``."""
     priced: tuple[str, ...] = ()
     """Services whose capacity is priced (``[costs.capacity]``) in either scenario."""
+    cost_per_visit_avoided: Estimate = NAN
+    """Net cost per unplanned hospital visit avoided (an ED attendance, or an emergency
+    admission not through the ED)."""
 
     def rows(self) -> list[tuple[str, str, Estimate]]:
         """(key, what it is, estimate) for each figure, in the order they are shown."""
@@ -120,6 +124,11 @@ class Economics:
                 "cost_per_bed_day_avoided",
                 "net cost per acute bed day avoided",
                 self.cost_per_bed_day_avoided,
+            ),
+            (
+                "cost_per_visit_avoided",
+                "net cost per unplanned hospital visit avoided",
+                self.cost_per_visit_avoided,
             ),
         ]
 
@@ -262,6 +271,7 @@ def economics(comparison: Comparison, confidence: float = 0.95) -> Economics | N
         cost_per_bed_day_avoided=per["bed_day"],
         verdict=_verdict(net),
         priced=tuple(priced),
+        cost_per_visit_avoided=per["unplanned_visit"],
     )
 
 

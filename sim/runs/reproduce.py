@@ -2,7 +2,8 @@
 paired, and each published figure set against the model's interval (``nhsim reproduce``).
 
 The experiment file names the two scenarios and a ``[published]`` table: metric (or
-``avoided.<metric>``) = the published value a year. Each figure is reported with the
+``avoided.<metric>``) = the published value a year, or ``reduction.<metric>`` = the share
+of the counterfactual's avoided (a published "14% fewer"). Each figure is reported with the
 model's mean and 95% interval, the relative error, and whether the published value
 falls inside the interval.
 """
@@ -55,10 +56,7 @@ def published_figures(exp: Experiment, comparison: Comparison) -> list[Published
     """Each figure of the experiment's ``[published]`` table against the comparison."""
     out = []
     for figure, value in exp.published.items():
-        if figure.startswith("avoided."):
-            iv = comparison.avoided(figure[len("avoided.") :])
-        else:
-            iv = comparison.scenario.interval(figure)
+        iv = comparison.figure(figure)
         out.append(PublishedFigure(figure, value, iv.mean, iv.ci_low, iv.ci_high))
     return out
 

@@ -150,7 +150,11 @@ def metrics_warnings(
         return np.array([rep.get(metric, math.nan) for rep in replications], dtype=float)
 
     out: list[ResultWarning] = []
-    out += _saturation(name, metrics, values, settings)
+    # a caseload is meant to be full: no one queues or is turned away from it
+    queued = [
+        m for m in metrics if getattr(scenario.services.get(_service(m)), "on_patient_paths", True)
+    ]
+    out += _saturation(name, queued, values, settings)
     out += _overload(name, metrics, values)
     out += _boarding(name, metrics, values, settings)
     out += _zero_width(name, metrics, values, 365.0 / scenario.run.days)

@@ -14,8 +14,8 @@ their urgent need. In a scenario file it is described as data:
 - **turnover**: how long a person stays on it (``stay_days``) and who is taken on when
   a place frees (``priority``);
 - **effect**: a rate ratio on each demand source's arrivals for people on the
-  caseload (``rate_ratio = { calls_999 = 0.86 }``), reached ``ramp_days`` after
-  enrolment.
+  caseload (``rate_ratio = { calls_999 = 0.86 }``, or one number for every source),
+  reached ``ramp_days`` after enrolment.
 
 The team takes no patients: no route may send anyone to it. The engine
 (:mod:`sim.engine.proactive`) removes arrivals of people on the caseload from the demand
@@ -80,10 +80,11 @@ class ProactiveCare(Staffed):
         "urgent need a person first (highest_risk), or at random among the eligible "
         "people not on it (proportional)",
     )
-    rate_ratio: dict[str, RateRatio] = Field(
+    rate_ratio: RateRatio | dict[str, RateRatio] = Field(
         default_factory=dict,
         description="for a person on the caseload, their arrivals from a demand source ÷ "
-        "their arrivals without it, by demand source, in (0, 1] (sources not named: 1)",
+        "their arrivals without it, in (0, 1]: one number for every source, or one per "
+        "demand source (sources not named: 1)",
     )
     ramp_days: float = Field(
         0.0,
@@ -99,7 +100,8 @@ class ProactiveCare(Staffed):
 
     def check(self, path: tuple[str, ...], checker: Checker) -> None:
         checker.cohorts(path + ("eligible",), self.eligible, complete=False)
-        checker.by_source(path + ("rate_ratio",), self.rate_ratio)
+        if isinstance(self.rate_ratio, dict):
+            checker.by_source(path + ("rate_ratio",), self.rate_ratio)
         if self.stay_days.mean <= 0:
             checker.add(
                 path + ("stay_days",),
@@ -119,6 +121,12 @@ class ProactiveCare(Staffed):
                 path + ("review_minutes",),
                 "is required to size the caseload from the roster (or give caseload)",
             )
+
+    def ratio_of(self, source: str) -> float:
+        """The rate ratio for arrivals from demand source ``source`` (1: no effect)."""
+        if isinstance(self.rate_ratio, dict):
+            return self.rate_ratio.get(source, 1.0)
+        return self.rate_ratio
 
     def unlimited(self) -> str | None:
         if self.staff is None and self.roster is None:

@@ -18,10 +18,12 @@ import copy
 import csv
 import io
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from conftest import write_toml
 
 from sim import run
 from sim.engine.calendar import HOURS_PER_YEAR
@@ -245,3 +247,12 @@ def test_one_rate_ratio_for_every_source() -> None:
     each = run(scenario(base(rate_ratio=dict.fromkeys(RATES, 0.8))), 2, SEED, workers=1)
     assert replications_csv(one) == replications_csv(each)
     assert np.all(one.values("cct.prevented.referrals") > 0)
+
+
+def test_scaling_a_place_scales_its_caseload(tmp_path: Path) -> None:
+    from sim.scenario.scale import scaled_scenario
+
+    path = write_toml(tmp_path / "team.toml", base())
+    scaled, what = scaled_scenario(path, 2 * SIZE)
+    assert scaled.services["cct"].caseload == 1400
+    assert what.changes["services.cct.caseload"] == (700, 1400)

@@ -3,8 +3,8 @@
 ``scaled_toml(path, population)`` writes a scenario file that ``extends`` the original
 and sets the new population and, for every service, each capacity times
 ``population / original population``: clinicians on duty (``staff``, or each hour of a
-``roster``), beds and caseload slots (``beds``), vehicles (``fleet``) and the patients
-in beds at the start (``initial_occupancy``, never more than the beds). Each is
+``roster``), beds and caseload slots (``beds``), vehicles (``fleet``), the people on a
+proactive team's caseload (``caseload``) and the patients in beds at the start (``initial_occupancy``, never more than the beds). Each is
 rounded to the nearest whole number (halves up) and is at least 1 where the original
 had at least 1, so no service is switched off by rounding. Rates per 1,000 people,
 lengths of stay, visit lengths, routes, shares and unit costs are left as they are:
@@ -24,7 +24,7 @@ from sim.scenario.model import Scenario
 
 __all__ = ["CAPACITY_FIELDS", "Scaled", "scale_count", "scaled_scenario", "scaled_toml"]
 
-CAPACITY_FIELDS = ("staff", "roster", "beds", "fleet", "initial_occupancy")
+CAPACITY_FIELDS = ("staff", "roster", "beds", "fleet", "caseload", "initial_occupancy")
 """The keys of a service that hold a capacity (or a starting level) and scale with the place."""
 
 

@@ -256,3 +256,15 @@ def test_scaling_a_place_scales_its_caseload(tmp_path: Path) -> None:
     scaled, what = scaled_scenario(path, 2 * SIZE)
     assert scaled.services["cct"].caseload == 1400
     assert what.changes["services.cct.caseload"] == (700, 1400)
+
+
+def test_the_app_offers_the_caseload_or_the_staff_as_a_slider() -> None:
+    from sim.app.capacities import knobs_for
+
+    keys = {k.key: k for k in knobs_for(scenario(base()))}
+    assert keys["services.cct.caseload"].default == 700
+    data = base(staff=3, review_minutes=45)
+    del data["services"]["cct"]["caseload"]
+    assert {"services.cct.staff", "services.cct.open_hours"} <= {
+        k.key for k in knobs_for(scenario(data))
+    }

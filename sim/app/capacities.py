@@ -190,6 +190,27 @@ def _fleet(name: str, spec: Any) -> list[Knob]:
     ]
 
 
+def _caseload(name: str, spec: Any) -> list[Knob]:
+    """A proactive team: its caseload, or its staff when the caseload is sized from them."""
+    if spec.caseload is None:
+        return _staffed(name, spec, "caseload team")
+    v = int(spec.caseload)
+    return [
+        Knob(
+            f"services.{name}.caseload",
+            f"{name}: people on the caseload",
+            "count",
+            v,
+            0,
+            upper_bound(v),
+            1,
+            "People the proactive team holds on its caseload at once; the more of a "
+            f"cohort it covers, the more of their urgent need it averts. The file says {v}; "
+            "0 switches the team off.",
+        )
+    ]
+
+
 BED_KINDS = frozenset({"virtual_ward", "intermediate_care", "acute"})
 """Kinds whose capacity is ``beds``."""
 
@@ -200,6 +221,7 @@ _KNOBS: dict[str, Callable[[str, Any], list[Knob]]] = {
     "intermediate_care": lambda name, spec: _beds(name, spec, spec.kind),
     "acute": lambda name, spec: _beds(name, spec, spec.kind),
     "ambulance": lambda name, spec: _fleet(name, spec),
+    "proactive_care": _caseload,
 }
 """The sliders each kind of service gets (a kind not listed has none)."""
 

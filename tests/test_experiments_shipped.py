@@ -40,7 +40,7 @@ def test_experiment_loads(path: Path) -> None:
     exp = load_experiment(path)
     assert exp.name == path.stem
     assert exp.description
-    assert exp.vary or exp.search or exp.calibration or exp.published, (
+    assert exp.vary or exp.search or exp.calibration or exp.published or exp.uncertainty, (
         "an experiment asks something"
     )
     base = exp.base_scenario()

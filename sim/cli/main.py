@@ -24,6 +24,7 @@ from sim.cli.parser import build_parser
 from sim.cli.report import cmd_report
 from sim.cli.scale import cmd_scale
 from sim.cli.studies import cmd_calibrate, cmd_reproduce, cmd_search, cmd_sweep
+from sim.cli.uncertainty import cmd_uncertainty
 from sim.output.files import OutputError
 from sim.runs.backends import BackendError, check_scheduler_address
 from sim.runs.tasks import Interrupted, RunFailed, SchedulerLost
@@ -38,6 +39,7 @@ COMMANDS = {
     "search": cmd_search,
     "calibrate": cmd_calibrate,
     "reproduce": cmd_reproduce,
+    "uncertainty": cmd_uncertainty,
     "scale": cmd_scale,
     "validate": cmd_validate,
     "schema": cmd_schema,

@@ -43,6 +43,18 @@ def _port(text: str) -> int:
     return value
 
 
+def _amount(text: str) -> float:
+    """An argparse type: an amount of money, 0 or more."""
+    try:
+        value = float(text.replace(",", "").removeprefix("£"))
+    except ValueError:
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise argparse.ArgumentTypeError(f"must be a number of pounds, got {shown!r}") from None
+    if not 0 <= value <= 1e7:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 10,000,000, got {text}")
+    return value
+
+
 def _add_scenario_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--set",
@@ -210,6 +222,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, help="output directory (default: results/<experiment>/)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    _add_backend_options(p)
+
+    p = sub.add_parser(
+        "uncertainty",
+        help="parameter uncertainty of an experiment's [uncertainty] inputs: intervals, what the "
+        "answer rests on, the chance that a decision is right",
+        description="Draw parameter sets from the distributions of an experiment's [uncertainty] "
+        "table, run each set's counterfactual and scenario on the same replication seeds, and "
+        "report the uncertainty interval of each avoided figure beside the stochastic-only one, "
+        "Sobol indices, the chance that the decision is right and the value of information.",
+    )
+    p.add_argument(
+        "experiment", type=Path, help="experiment file (TOML) with an [uncertainty] table"
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted analysis, keeping completed parameter sets",
+    )
+    p.add_argument("--out", type=Path, help="output directory (default: results/<experiment>/)")
+    p.add_argument(
+        "--willingness-to-pay",
+        type=_amount,
+        metavar="POUNDS",
+        help="£ put on an admission avoided, beyond the costs saved (default: the experiment's "
+        "decision.willingness_to_pay)",
+    )
+    p.add_argument(
+        "--workers", "-w", type=_positive_int, help="worker processes (default: one per CPU)"
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or tables")
     _add_backend_options(p)
 
     p = sub.add_parser(

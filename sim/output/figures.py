@@ -258,7 +258,8 @@ def _standard_label(metric: str, level: float, scenario: Any, at_least: bool = T
 
 def sweep_figures(result: SweepResult, out: Path) -> list[Path]:
     """Outcome against capacity (one key), heatmaps of the difference (two keys), tornado
-    (one at a time), scatter plots (Latin hypercube)."""
+    (one at a time; not where an [uncertainty] table exists: the ranked Sobol indices of
+    ``nhsim uncertainty`` replace it), scatter plots (Latin hypercube)."""
     if _skip():
         return []
     from sim.runs.sweep import base_point
@@ -273,6 +274,12 @@ def sweep_figures(result: SweepResult, out: Path) -> list[Path]:
     kind = exp.design.kind
     base = base_point(result) if exp.compare_to_base else None
     produced = {m for i in done for r in result.replications[i] for m in r}
+    if kind == "one_at_a_time" and exp.uncertainty:
+        print(
+            "note: no tornado charts: this experiment has an [uncertainty] table, whose inputs "
+            f"`nhsim uncertainty {exp.path}` ranks by Sobol indices (plots/sobol_<metric>.png)",
+            file=sys.stderr,
+        )
     for metric in exp.report:
         if metric not in produced:
             continue
@@ -300,7 +307,7 @@ def sweep_figures(result: SweepResult, out: Path) -> list[Path]:
             )
         elif kind == "grid" and len(keys) == 2:
             written += _sweep_heatmap(result, metric, scenario, base, out / "plots" / slug)
-        elif kind == "one_at_a_time" and 0 in stats:
+        elif kind == "one_at_a_time" and 0 in stats and not exp.uncertainty:
             written += _tornado(result, metric, scenario, stats, out / "plots" / f"tornado_{slug}")
         elif kind == "latin_hypercube":
             order = done

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from sim.runs.replications import MAX_REPLICATIONS
+from sim.runs.uncertainty_spec import Decision, Sampling
 from sim.scenario.errors import Problem, ScenarioError
 from sim.scenario.filekind import not_an_experiment
 from sim.scenario.files import read_toml
@@ -26,6 +27,7 @@ from sim.scenario.loader import ScenarioSource, display_path
 from sim.scenario.messages import problems_from_validation
 from sim.scenario.model import Scenario
 from sim.scenario.types import Frozen
+from sim.scenario.uncertain import Uncertain
 
 __all__ = [
     "Constraint",
@@ -184,6 +186,19 @@ class Experiment(Frozen):
         default_factory=dict,
         description="published figures to set the model against (nhsim reproduce): metric or avoided.<metric> = value",
     )
+    uncertainty: dict[str, Uncertain] = Field(
+        default_factory=dict,
+        description="scenario key paths whose values are uncertain, each with its distribution "
+        "and source (nhsim uncertainty)",
+    )
+    sampling: Sampling = Field(
+        default_factory=lambda: Sampling.model_validate({}),
+        description="how nhsim uncertainty draws its parameter sets",
+    )
+    decision: Decision = Field(
+        default_factory=lambda: Decision.model_validate({}),
+        description="what the choice between counterfactual and scenario rests on (nhsim uncertainty)",
+    )
 
     # set by the loader
     path: str = Field("", description="(set by nhsim) where the file was read from", exclude=True)
@@ -220,8 +235,12 @@ class Experiment(Frozen):
         return Path(self.path).parent / self.counterfactual if self.counterfactual else None
 
     def digest(self) -> str:
-        """Identifies what the experiment computes, so a resumed sweep continues the same one."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """Identifies what the experiment computes, so a resumed sweep continues the same one
+        (the tables of ``nhsim uncertainty`` are no part of a sweep)."""
+        text = json.dumps(
+            self.model_dump(mode="json", exclude={"uncertainty", "sampling", "decision"}),
+            sort_keys=True,
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -280,6 +299,11 @@ def load_experiment(path: str | Path) -> Experiment:
                 exp.source().scenario({key: value})
             except ScenarioError as err:
                 problems += experiment_error(exp, err, {key: value}, "search.capacities").problems
+    if problems:
+        raise ScenarioError(problems)
+    from sim.runs.uncertainty_design import check_inputs
+
+    problems = check_inputs(exp)
     if problems:
         raise ScenarioError(problems)
     return exp

@@ -18,13 +18,18 @@ __all__ = ["not_a_scenario", "not_an_experiment"]
 
 SCENARIO_KEYS = frozenset({"population", "demand", "services"})
 EXPERIMENT_KEYS = frozenset(
-    {"scenario", "vary", "design", "search", "calibration", "published", "precision"}
+    {"scenario", "vary", "design", "search", "calibration", "published", "precision", "uncertainty"}
 )
 
 
 def _experiment_commands(data: Mapping[str, Any]) -> list[str]:
     """The commands that take an experiment file, by the tables it has."""
-    tables = (("vary", "sweep"), ("search", "search"), ("calibration", "calibrate"))
+    tables = (
+        ("vary", "sweep"),
+        ("search", "search"),
+        ("calibration", "calibrate"),
+        ("uncertainty", "uncertainty"),
+    )
     out = [command for key, command in (*tables, ("published", "reproduce")) if key in data]
     return out or ["sweep"]
 

@@ -153,8 +153,11 @@ def _normal_interval(point: np.ndarray, draws: np.ndarray) -> tuple[np.ndarray, 
     """The point ± 1.96 bootstrap standard errors, within [0, 1]: a metamodel's resampled
     fits are centred on the fitted model, not on the point (its residual noise is fitted
     into its terms), but their spread measures how far the point may be off."""
-    with np.errstate(invalid="ignore"):
-        se = np.nanstd(draws, axis=0, ddof=1)
+    se = np.full(draws.shape[1], math.nan)
+    for j in range(draws.shape[1]):
+        col = draws[:, j][~np.isnan(draws[:, j])]
+        if col.size >= 2:
+            se[j] = col.std(ddof=1)
     half = 1.959963984540054 * se
     return np.clip(point - half, 0.0, 1.0), np.clip(point + half, 0.0, 1.0)
 

@@ -130,41 +130,54 @@ def plot_indices(
     return save(fig, path)
 
 
+Line = tuple[str, Sequence[float], Sequence[float], Sequence[float], Sequence[float]]
+"""A curve of a chance figure: (label, x, probability, marks, the probability at each mark)."""
+
+
 def plot_chance(
-    curves: Sequence[
-        tuple[str, str, Sequence[float], Sequence[float], Sequence[float], Sequence[float]]
-    ],
+    panels: Sequence[tuple[str, str, Sequence[Line]]],
     title: str,
     path: Path,
     note: str = "",
 ) -> list[Path]:
-    """Probability curves, one panel each: (panel title, x unit, x, probability, marks,
-    the probability at each mark); each mark (a threshold of the experiment) is drawn
-    with the chance there."""
+    """Probability curves, one panel each: (panel title, x unit, lines). Each mark (a
+    threshold of the experiment) is drawn as a dashed line, with the chance there: beside
+    it for a panel of one line, in the legend for several."""
     plt = _plt()
-    n = len(curves)
+    n = len(panels)
     cols = min(n, 2)
     rows = math.ceil(n / cols)
     width = 5.6 * cols if cols > 1 else 9.0
     fig, axes = plt.subplots(rows, cols, figsize=(width, 4.0 * rows + 0.8), squeeze=False)
-    for k, (name, unit, xs, ps, marks, at) in enumerate(curves):
+    colours = (BLUE, ORANGE, GREY)
+    for k, (name, unit, lines) in enumerate(panels):
         ax = axes[k // cols, k % cols]
-        ax.plot(xs, ps, color=BLUE, linewidth=2)
-        for x, p in zip(marks, at):
+        for x in lines[0][3] if lines else []:
             ax.axvline(x, color=RED, linestyle="--", linewidth=1.2)
-            ax.annotate(
-                f"{number(p, 'share')} at {number(x, unit)}",
-                (x, p),
-                xytext=(6, 6),
-                textcoords="offset points",
-                fontsize=10,
-                color=RED,
+        for j, (text, xs, ps, marks, at) in enumerate(lines):
+            chances = ", ".join(
+                f"{number(p, 'share')} at {number(x, unit)}" for x, p in zip(marks, at)
             )
+            legend = f"{text} ({chances})" if text and chances else text or None
+            ax.plot(xs, ps, color=colours[j % len(colours)], linewidth=2, label=legend)
+            if len(lines) == 1:
+                for x, p in zip(marks, at):
+                    ax.annotate(
+                        f"{number(p, 'share')} at {number(x, unit)}",
+                        (x, p),
+                        xytext=(6, -16 if p > 0.85 else 6),
+                        textcoords="offset points",
+                        fontsize=10,
+                        color=RED,
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1},
+                    )
         ax.set_ylim(-0.02, 1.02)
         ax.yaxis.set_major_formatter(_formatter("share"))
         ax.xaxis.set_major_formatter(_formatter(unit))
         ax.set_title(name, fontsize=12)
         ax.grid(alpha=0.25)
+        if len(lines) > 1:
+            ax.legend(frameon=False, fontsize=10, loc="lower left")
     for k in range(n, rows * cols):
         axes[k // cols, k % cols].set_axis_off()
     fig.suptitle(title, x=0.01, ha="left")
@@ -335,12 +348,10 @@ def uncertainty_figures(analysis: Any, out: Path) -> list[Path]:
         written += plot_chance(
             [
                 (
-                    f"Chance of avoiding at least x {label(c.metric.removeprefix('avoided.'), scenario, per_year=False).lower()}",
+                    "Chance of avoiding at least x "
+                    + label(c.metric.removeprefix("avoided."), scenario, per_year=False).lower(),
                     unit_of(c.metric, scenario),
-                    c.x,
-                    c.probability,
-                    c.marks,
-                    c.at_marks,
+                    [("", c.x, c.probability, c.marks, c.at_marks)],
                 )
                 for c in avoided
             ],
@@ -356,10 +367,7 @@ def uncertainty_figures(analysis: Any, out: Path) -> list[Path]:
                 (
                     "Chance that the net benefit is positive",
                     "£",
-                    c.x,
-                    c.probability,
-                    c.marks,
-                    c.at_marks,
+                    [("", c.x, c.probability, c.marks, c.at_marks)],
                 )
             ],
             f"{exp.name}: the chance that the investment is worth it",
@@ -367,24 +375,39 @@ def uncertainty_figures(analysis: Any, out: Path) -> list[Path]:
             "Net benefit = willingness to pay (x) × admissions avoided − net cost (cost.total "
             f"of the scenario − the counterfactual's). At x = 0: the chance of saving money. {design}",
         )
-    standards = [c for c in analysis.curves if c.name == "standard"]
-    if standards:
+    by_metric: dict[str, list[Any]] = {}
+    for c in analysis.curves:
+        if c.name == "standard":
+            by_metric.setdefault(c.metric.removeprefix("counterfactual."), []).append(c)
+    if by_metric:
         written += plot_chance(
             [
                 (
-                    ("Counterfactual: " if c.metric.startswith("counterfactual.") else "Scenario: ")
-                    + label(c.metric.removeprefix("counterfactual."), scenario, per_year=False),
-                    unit_of(c.metric.removeprefix("counterfactual."), scenario),
-                    c.x,
-                    c.probability,
-                    c.marks,
-                    c.at_marks,
+                    label(metric, scenario, per_year=False),
+                    unit_of(metric, scenario),
+                    [
+                        (
+                            "Counterfactual"
+                            if c.metric.startswith("counterfactual.")
+                            else "Scenario",
+                            c.x,
+                            c.probability,
+                            c.marks,
+                            c.at_marks,
+                        )
+                        for c in sorted(
+                            curves,
+                            key=lambda c: not c.metric.startswith("counterfactual."),
+                            reverse=True,
+                        )
+                    ],
                 )
-                for c in standards
+                for metric, curves in by_metric.items()
             ],
-            f"{exp.name}: the chance of meeting the standard",
+            f"{exp.name}: the chance of reaching each level of the standard",
             out / "plots" / "chance_standard",
-            f"Share of the parameter sets whose mean is at least x. {design}",
+            f"Share of the parameter sets whose mean is at least x; the dashed line is the "
+            f"standard. {design}",
         )
     v = analysis.value
     if v is not None and any(not math.isnan(x) for x in v.evppi.values()):

@@ -548,3 +548,14 @@ def test_the_ranked_indices_replace_the_tornado_of_a_sweep(
     assert (
         "no tornado charts: this experiment has an [uncertainty] table" in capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize("value", ["-5", "lots", "nan", "2e7"])
+def test_a_bad_willingness_to_pay_is_refused(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["uncertainty", "x.toml", "--willingness-to-pay", value, "--out", str(tmp_path / "o")])
+    assert stop.value.code == 2
+    assert "--willingness-to-pay" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

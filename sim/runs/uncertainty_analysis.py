@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -203,15 +204,27 @@ def _set_means(result: UncertaintyResult, sets: list[int], metric: str) -> np.nd
         return np.array([np.mean(r) if not np.isnan(r).any() else math.nan for r in table])
 
 
+def _at_least(x: float) -> Callable[[np.ndarray], np.ndarray]:
+    def test(values: np.ndarray) -> np.ndarray:
+        return np.asarray(values >= x)
+
+    return test
+
+
 def _probabilities(result: UncertaintyResult, sets: list[int], wtp: float) -> list[Probability]:
     exp = result.experiment
     produced = set(result.metric_names())
     out: list[Probability] = []
 
     def add(
-        question: str, metric: str, side: str, threshold: float, test: object, values: np.ndarray
+        question: str,
+        metric: str,
+        side: str,
+        threshold: float,
+        test: Callable[[np.ndarray], np.ndarray],
+        values: np.ndarray,
     ) -> None:
-        p, lo, hi = share(values, test)  # type: ignore[arg-type]
+        p, lo, hi = share(values, test)
         n = int(np.count_nonzero(~np.isnan(values)))
         out.append(Probability(question, metric, side, threshold, p, lo, hi, n))
 
@@ -223,7 +236,7 @@ def _probabilities(result: UncertaintyResult, sets: list[int], wtp: float) -> li
                     m,
                     "",
                     x,
-                    lambda v, x=x: v >= x,
+                    _at_least(x),
                     _set_means(result, sets, f"avoided.{m}"),
                 )
         if COST in produced:
@@ -247,7 +260,7 @@ def _probabilities(result: UncertaintyResult, sets: list[int], wtp: float) -> li
                 "meets " + std.describe(),
                 std.metric,
                 side,
-                std.at_least if std.at_least is not None else std.at_most,  # type: ignore[arg-type]
+                std.level,
                 std.met_all,
                 _set_means(result, sets, name),
             )
@@ -307,8 +320,7 @@ def _curves(result: UncertaintyResult, sets: list[int], wtp: float) -> list[Curv
             continue
         for side in ("counterfactual", "scenario") if exp.counterfactual else ("scenario",):
             name = std.metric if side == "scenario" else f"counterfactual.{std.metric}"
-            level = std.at_least if std.at_least is not None else std.at_most
-            out.append(_curve("standard", name, _set_means(result, sets, name), [level or 0.0]))
+            out.append(_curve("standard", name, _set_means(result, sets, name), [std.level]))
     return out
 
 

@@ -83,6 +83,11 @@ class Standard(Frozen):
             raise ValueError("give exactly one of at_least or at_most")
         return self
 
+    @property
+    def level(self) -> float:
+        """The standard's level (at least or at most)."""
+        return self.at_least if self.at_least is not None else float(self.at_most or 0.0)
+
     def met(self, value: float) -> bool:
         if self.at_least is not None:
             return value >= self.at_least

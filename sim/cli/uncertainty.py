@@ -233,7 +233,7 @@ def _print_indices(analysis: Any) -> None:
 
 def _question(p: Any, wtp: float) -> str:
     if p.question == "avoids at least":
-        return f"avoids at least {p.threshold:g} {p.metric} a year"
+        return f"avoids at least {p.threshold:,g} {p.metric} a year"
     if p.question == "cost-saving":
         return "cost-saving (cost.total lower)"
     if p.question == "net benefit > 0":

@@ -248,7 +248,7 @@ def _probabilities(result: UncertaintyResult, sets: list[int], wtp: float) -> li
                 lambda v: v > 0,
                 _set_means(result, sets, f"avoided.{COST}"),
             )
-        inb = _net_benefit(result, sets, wtp)
+        inb = _net_benefit(result, sets, wtp) if wtp > 0 else None  # at 0: cost-saving
         if inb is not None:
             add("net benefit > 0", "net_benefit", "", wtp, lambda v: v > 0, inb)
     for std in exp.decision.standards:

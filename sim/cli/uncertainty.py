@@ -152,7 +152,7 @@ def print_analysis(analysis: Any) -> None:
         f"{head}: {what}{n_sets} parameter sets ({exp.sampling.method}) of "
         f"{len(result.plan.inputs)} uncertain inputs, {exp.replications} "
         f"{'paired ' if exp.counterfactual else ''}replications each, seed {exp.seed} "
-        "(a year; avoided = counterfactual - scenario)"
+        + ("(a year; avoided = counterfactual - scenario)" if exp.counterfactual else "(a year)")
     )
     rows = []
     for m in analysis.metrics:

@@ -248,9 +248,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from sim.scenario.model import Scenario
+    from sim.scenario.model import scenario_model
 
-    print(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+    print(json.dumps(scenario_model().model_json_schema(by_alias=True), indent=2))
     return 0
 
 

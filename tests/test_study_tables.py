@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from conftest import REPO_ROOT, write_toml
 
-from sim.cli.format import _fmt
+from sim.cli.format import fmt_value
 from sim.cli.main import main
 from sim.runs.replications import run
 from sim.scenario import load_scenario
@@ -26,7 +26,7 @@ SHORT = ["run.days=90", "run.warmup_days=5"]
 
 
 def _signed(x: float) -> str:
-    text = _fmt(x)
+    text = fmt_value(x)
     return text if text.startswith("-") or text == "0.000" else f"+{text}"
 
 

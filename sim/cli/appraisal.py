@@ -6,7 +6,7 @@ import math
 import sys
 from collections.abc import Sequence
 
-from sim.cli.format import _table
+from sim.cli.format import table_text
 from sim.runs.economics import COST_SAVING, COSTS_MORE, Economics, Estimate
 from sim.runs.warnings import ResultWarning
 
@@ -32,7 +32,7 @@ def _row(text: str, est: Estimate) -> list[str]:
 def economics_lines(econ: Economics) -> list[str]:
     """The economics table and the verdict, as printed under the avoided table."""
     conf = f"{econ.confidence:.0%}"
-    table = _table(
+    table = table_text(
         [_row(text, est) for _, text, est in econ.rows()],
         ["pounds a year", "mean", f"{conf} CI low", f"{conf} CI high"],
     )

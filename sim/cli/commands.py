@@ -17,12 +17,12 @@ from sim.cli.format import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
     EXIT_SCHEDULER_LOST,
-    _backend,
-    _claim,
-    _fmt,
-    _progress,
-    _replications,
-    _table,
+    backend_of,
+    claim_out,
+    fmt_value,
+    progress_bar,
+    replications_of,
+    table_text,
 )
 from sim.runs.tasks import Interrupted, SchedulerLost
 
@@ -35,19 +35,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
-    n = _replications(args.replications, scenario.run.replications, str(args.scenario))
+    n = replications_of(args.replications, scenario.run.replications, str(args.scenario))
     started = datetime.now(UTC)
     command = ["nhsim", *sys.argv[1:]]
     out = args.out or default_out_dir(scenario)
-    with _claim(out):
-        bar = _progress(n, args.quiet)
+    with claim_out(out):
+        bar = progress_bar(n, args.quiet)
         try:
             results = run(
                 scenario,
                 n,
                 args.seed,
                 progress=bar.update,
-                backend=_backend(args),
+                backend=backend_of(args),
                 event_log_dir=(out / "events").resolve() if args.event_log else None,
             )
         except Interrupted as stop:
@@ -79,7 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             summary = results.summary()
             rows = [
-                [m, _fmt(iv.mean), _fmt(iv.ci_low), _fmt(iv.ci_high)]
+                [m, fmt_value(iv.mean), fmt_value(iv.ci_low), fmt_value(iv.ci_high)]
                 for m, iv in summary.items()
                 if is_headline(m)
             ]
@@ -87,7 +87,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 f"{scenario.name}: {results.n} replication{'s' * (results.n != 1)}, seed {results.seed}, "
                 f"{scenario.run.days:g} days after {scenario.run.warmup_days:g} days' warm-up (counts per year)"
             )
-            print(_table(rows, ["metric", "mean", "95% CI low", "95% CI high"]))
+            print(table_text(rows, ["metric", "mean", "95% CI low", "95% CI high"]))
             print(f"(headline metrics; all {len(summary)} are in summary.csv)")
         print_warnings(cautions, args.quiet)
         print(f"Results written to {out}/")
@@ -144,7 +144,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     else:
         counterfactual = load_scenario(args.counterfactual)
         scenario = load_scenario(args.scenario, args.overrides)
-    n = _replications(
+    n = replications_of(
         args.replications, scenario.run.replications, str(args.scenario or args.counterfactual)
     )
     seed = args.seed if args.seed is not None else scenario.run.seed
@@ -155,17 +155,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from sim.cli.split import split_parts
 
         parts = split_parts(args, counterfactual, scenario)  # a bad part is refused before work
-    with _claim(out):
-        bar = _progress((2 + len(parts or [])) * n, args.quiet)
+    with claim_out(out):
+        bar = progress_bar((2 + len(parts or [])) * n, args.quiet)
         try:
             comparison = compare(
-                counterfactual, scenario, n, seed, progress=bar.update, backend=_backend(args)
+                counterfactual, scenario, n, seed, progress=bar.update, backend=backend_of(args)
             )
             if parts is not None:
                 from sim.runs.split import split
 
                 package = split(
-                    counterfactual, scenario, n, seed, parts, _backend(args), bar.update, comparison
+                    counterfactual,
+                    scenario,
+                    n,
+                    seed,
+                    parts,
+                    backend_of(args),
+                    bar.update,
+                    comparison,
                 )
         except Interrupted as stop:
             bar.close()
@@ -210,23 +217,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for m in AVOIDED_METRICS:
             iv = comparison.avoided(m)
             if not math.isnan(iv.mean):
-                rows.append([m, _fmt(iv.mean), _fmt(iv.ci_low), _fmt(iv.ci_high)])
+                rows.append([m, fmt_value(iv.mean), fmt_value(iv.ci_low), fmt_value(iv.ci_high)])
         if rows:
-            print(_table(rows, ["avoided a year", "mean", "95% CI low", "95% CI high"]))
+            print(table_text(rows, ["avoided a year", "mean", "95% CI low", "95% CI high"]))
             print()
         print_economics(econ)
         rows = [
             [
                 r.metric,
-                _fmt(r.counterfactual_mean),
-                _fmt(r.scenario_mean),
-                _fmt(r.difference.mean),
-                f"[{_fmt(r.difference.ci_low)}, {_fmt(r.difference.ci_high)}]",
+                fmt_value(r.counterfactual_mean),
+                fmt_value(r.scenario_mean),
+                fmt_value(r.difference.mean),
+                f"[{fmt_value(r.difference.ci_low)}, {fmt_value(r.difference.ci_high)}]",
             ]
             for r in comparison.rows()
             if is_headline(r.metric) and r.metric not in AVOIDED_METRICS
         ]
-        print(_table(rows, ["metric", "counterfactual", "scenario", "difference", "95% CI"]))
+        print(table_text(rows, ["metric", "counterfactual", "scenario", "difference", "95% CI"]))
         print("(all metrics in comparison.csv)")
         if parts is not None:
             from sim.cli.split import print_split
@@ -273,7 +280,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         ]
         for r in results
     ]
-    print(_table(rows, ["check", "theory", "simulated", "99% CI", "result"]))
+    print(table_text(rows, ["check", "theory", "simulated", "99% CI", "result"]))
     failed = sum(not r.passed for r in results)
     print(f"{len(results) - failed} of {len(results)} checks passed")
     return EXIT_CHECK_FAILED if failed else 0

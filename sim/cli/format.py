@@ -25,13 +25,13 @@ EXIT_SCHEDULER_LOST = 3
 EXIT_INTERRUPTED = 130
 
 
-def _print_problems(err: ScenarioError) -> int:
+def print_problems(err: ScenarioError) -> int:
     for problem in err.problems:
         print(str(problem), file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
-def _fmt(x: float) -> str:
+def fmt_value(x: float) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
     ax = abs(x)
@@ -46,7 +46,7 @@ def _fmt(x: float) -> str:
     return f"{x:.3f}"
 
 
-def _table(rows: list[list[str]], header: list[str]) -> str:
+def table_text(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [
         "  ".join(
@@ -63,7 +63,7 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _claim(out: Path, require_empty: bool = True) -> OutputClaim:
+def claim_out(out: Path, require_empty: bool = True) -> OutputClaim:
     """Create and lock the output folder before any work (results are never overwritten:
     a folder that holds files is refused unless ``require_empty`` is False). Raises
     :class:`~sim.output.files.OutputError` (exit code 2) if it cannot be used."""
@@ -72,7 +72,7 @@ def _claim(out: Path, require_empty: bool = True) -> OutputClaim:
     return claim_output(out, ["nhsim", *sys.argv[1:]], require_empty)
 
 
-def _replications(given: int | None, default: int, source: str) -> int:
+def replications_of(given: int | None, default: int, source: str) -> int:
     """``--replications`` or the scenario's ``run.replications``, which must be within the
     limit too (checked before anything is made for them)."""
     from sim.runs.replications import MAX_REPLICATIONS
@@ -92,7 +92,7 @@ def _replications(given: int | None, default: int, source: str) -> int:
     return n
 
 
-def _cap_workers(args: argparse.Namespace) -> None:
+def cap_workers(args: argparse.Namespace) -> None:
     """More worker processes than CPUs only compete for them: reduce ``--workers`` to the
     CPUs of this computer, with a note (a remote Dask cluster has its own workers)."""
     workers = getattr(args, "workers", None)
@@ -105,7 +105,7 @@ def _cap_workers(args: argparse.Namespace) -> None:
         args.workers = cpus
 
 
-def _progress(total: int, quiet: bool) -> Any:
+def progress_bar(total: int, quiet: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(
@@ -113,7 +113,7 @@ def _progress(total: int, quiet: bool) -> Any:
     )
 
 
-def _backend(args: argparse.Namespace) -> Any:
+def backend_of(args: argparse.Namespace) -> Any:
     from sim.runs.backends import Backend
 
     if args.backend == "dask":
@@ -153,7 +153,7 @@ def _first_interrupt(signum: int, frame: Any) -> None:
 
 
 @contextlib.contextmanager
-def _interrupts() -> Iterator[None]:
+def interrupts() -> Iterator[None]:
     """Ctrl-C stops the command as usual (completed work is kept); a second Ctrl-C while
     that happens, or while the process exits, stops at once. Without a Ctrl-C the previous
     handler is put back afterwards."""

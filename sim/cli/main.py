@@ -16,9 +16,9 @@ from sim.cli.format import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
     EXIT_SCHEDULER_LOST,
-    _cap_workers,
-    _interrupts,
-    _print_problems,
+    cap_workers,
+    interrupts,
+    print_problems,
 )
 from sim.cli.parser import build_parser
 from sim.cli.report import cmd_report
@@ -66,11 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if getattr(args, "scheduler", None):
             check_scheduler_address(args.scheduler)
-        _cap_workers(args)
-        with _interrupts():
+        cap_workers(args)
+        with interrupts():
             return COMMANDS[args.command](args)
     except ScenarioError as err:
-        return _print_problems(err)
+        return print_problems(err)
     except OutputError as err:
         print(str(err), file=sys.stderr)
         return EXIT_BAD_INPUT

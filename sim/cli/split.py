@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from sim.cli.format import _fmt, _table
+from sim.cli.format import fmt_value, table_text
 from sim.runs.compare import AVOIDED_METRICS
 from sim.runs.split import PartSpec, Split, changes_from_overrides, parts_of
 from sim.scenario.model import Scenario
@@ -32,8 +32,8 @@ def _cell(iv: Any) -> str:
     if iv is None or math.isnan(iv.mean):
         return "-"
     if math.isnan(iv.ci_low):
-        return _fmt(iv.mean)
-    return f"{_fmt(iv.mean)} [{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]"
+        return fmt_value(iv.mean)
+    return f"{fmt_value(iv.mean)} [{fmt_value(iv.ci_low)}, {fmt_value(iv.ci_high)}]"
 
 
 def print_split(result: Split) -> None:
@@ -50,7 +50,7 @@ def print_split(result: Split) -> None:
     rows.append(["all together", *(_cell(result.whole.avoided(m)) for m in metrics)])
     print()
     print("What each part avoids alone (a year; mean [95% CI], paired with the counterfactual)")
-    print(_table(rows, ["part", *metrics]))
+    print(table_text(rows, ["part", *metrics]))
     for k, part in enumerate(result.parts, start=1):
         if part.problem:
             print(f"(part {k}: {part.problem})")
@@ -64,7 +64,7 @@ def print_split(result: Split) -> None:
 
 
 def write_split(out: Path, result: Split) -> None:
-    from sim.output.results import _csv, write_atomic
+    from sim.output.results import csv_text, write_atomic
     from sim.runs.split import split_csv_rows
 
-    write_atomic(out / "split.csv", _csv(split_csv_rows(result, AVOIDED_METRICS)))
+    write_atomic(out / "split.csv", csv_text(split_csv_rows(result, AVOIDED_METRICS)))

@@ -15,11 +15,11 @@ from sim.cli.format import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
     EXIT_SCHEDULER_LOST,
-    _backend,
-    _claim,
-    _fmt,
-    _progress,
-    _table,
+    backend_of,
+    claim_out,
+    fmt_value,
+    progress_bar,
+    table_text,
 )
 from sim.runs.tasks import Interrupted, SchedulerLost
 
@@ -48,15 +48,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / exp.name
     check_design(exp)  # a bad point is refused before the folder is made
     started = datetime.now(UTC)
-    with _claim(out, require_empty=False):  # run_sweep checks the folder is this sweep's
-        bar = _progress(0, args.quiet)
+    with claim_out(out, require_empty=False):  # run_sweep checks the folder is this sweep's
+        bar = progress_bar(0, args.quiet)
 
         def on_total(n: int) -> None:
             bar.total = n
             bar.refresh()
 
         try:
-            result = run_sweep(exp, out, _backend(args), args.resume, bar.update, on_total)
+            result = run_sweep(exp, out, backend_of(args), args.resume, bar.update, on_total)
         except SweepError as err:
             bar.close()
             print(f"nhsim: {err}", file=sys.stderr)
@@ -123,7 +123,7 @@ def _value(v: Any) -> str:
 
 
 def _signed(x: float) -> str:
-    text = _fmt(x)
+    text = fmt_value(x)
     return text if text.startswith("-") or text in ("-", "0.000") else f"+{text}"
 
 
@@ -156,8 +156,8 @@ def _print_sweep(result: Any, args: argparse.Namespace) -> None:
                     str(i),
                     *(_value(result.points[i].get(k, "base")) for k in keys),
                     m,
-                    _fmt(iv.mean),
-                    f"[{_fmt(iv.ci_low)}, {_fmt(iv.ci_high)}]",
+                    fmt_value(iv.mean),
+                    f"[{fmt_value(iv.ci_low)}, {fmt_value(iv.ci_high)}]",
                 ]
                 if base is not None:
                     row += (
@@ -169,7 +169,7 @@ def _print_sweep(result: Any, args: argparse.Namespace) -> None:
         header = ["point", *keys, "metric", "mean", "95% CI"]
         if base is not None:
             header += ["vs base", "95% CI"]
-        print(_table(rows, [*header, "n"]))
+        print(table_text(rows, [*header, "n"]))
         if base is not None:
             print(
                 f"(vs base: each point's paired difference from point {base}, the base scenario, "
@@ -202,11 +202,11 @@ def cmd_search(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     out = args.out or Path("results") / exp.name
     started = datetime.now(UTC)
-    with _claim(out):
-        bar = _progress(0, args.quiet)
+    with claim_out(out):
+        bar = progress_bar(0, args.quiet)
         bar.total = None
         try:
-            result = run_search(exp, _backend(args), bar.update)
+            result = run_search(exp, backend_of(args), bar.update)
         except Interrupted as stop:
             bar.close()
             if isinstance(stop, SchedulerLost):
@@ -247,7 +247,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         )
     else:
         print(f"Least combinations meeting {standards} with {conf} confidence:")
-        print(_table([[str(f[keys[0]]), str(f[keys[1]])] for f in result.frontier], keys))
+        print(table_text([[str(f[keys[0]]), str(f[keys[1]])] for f in result.frontier], keys))
     if not args.quiet:
         from sim.runs.differences import search_difference, search_reference
 
@@ -266,14 +266,14 @@ def cmd_search(args: argparse.Namespace) -> int:
                     [
                         *(str(e.capacities[k]) for k in keys),
                         c.metric,
-                        _fmt(mean),
-                        _fmt(bound),
+                        fmt_value(mean),
+                        fmt_value(bound),
                         *diff,
                         "yes" if c.holds(low, high) else "no",
                     ]
                 )
         print(
-            _table(
+            table_text(
                 rows, [*keys, "metric", "mean", f"{conf} bound", "vs reference", "95% CI", "meets"]
             )
         )
@@ -351,17 +351,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         name = scenario.name
     out = args.out or Path("results") / f"{name}-calibrated"
     say = None if args.quiet else (lambda text: print(f"  trying {text}", file=sys.stderr))
-    with _claim(out):
+    with claim_out(out):
         if not args.quiet:
             print(
                 f"Calibrating {len(cal.free)} parameter(s) to {len(cal.targets)} target(s), "
                 f"{cal.replications} replications an evaluation...",
                 file=sys.stderr,
             )
-        result = calibrate(cal, _backend(args), say)
+        result = calibrate(cal, backend_of(args), say)
         out_file = write_calibration(out, result)
     print(
-        _table(
+        table_text(
             [
                 [
                     p.key,
@@ -376,9 +376,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     )
     print()
     print(
-        _table(
+        table_text(
             [
-                [t.metric, _fmt(t.value), _fmt(m), f"[{_fmt(lo)}, {_fmt(hi)}]"]
+                [t.metric, fmt_value(t.value), fmt_value(m), f"[{fmt_value(lo)}, {fmt_value(hi)}]"]
                 for t, m, lo, hi in result.fit
             ],
             ["target", "observed", "model", "95% CI"],
@@ -415,9 +415,9 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / exp.name
     n = args.replications or exp.replications
     started = datetime.now(UTC)
-    with _claim(out):
-        bar = _progress(2 * n, args.quiet)
-        done = reproduce(exp, n, _backend(args), bar.update)
+    with claim_out(out):
+        bar = progress_bar(2 * n, args.quiet)
+        done = reproduce(exp, n, backend_of(args), bar.update)
         bar.close()
         comparison = done.comparison
         write_comparison(out, comparison, ["nhsim", *sys.argv[1:]], started, backend=args.backend)
@@ -434,9 +434,9 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     table = [
         [
             f.figure,
-            _fmt(f.published),
-            _fmt(f.model_mean),
-            f"[{_fmt(f.ci_low)}, {_fmt(f.ci_high)}]",
+            fmt_value(f.published),
+            fmt_value(f.model_mean),
+            f"[{fmt_value(f.ci_low)}, {fmt_value(f.ci_high)}]",
             f"{f.relative_error:+.1%}",
             "yes" if f.inside else "no",
         ]
@@ -447,7 +447,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         f"{exp.name}: {scenario.name} against {cf.name}, {n} paired replications, seed {exp.seed}"
     )
     print(
-        _table(
+        table_text(
             table, ["figure", "published", "model", "model 95% CI", "difference", "published in CI"]
         )
     )

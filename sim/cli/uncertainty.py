@@ -16,11 +16,11 @@ from sim.cli.format import (
     EXIT_CHECK_FAILED,
     EXIT_INTERRUPTED,
     EXIT_SCHEDULER_LOST,
-    _backend,
-    _claim,
-    _fmt,
-    _progress,
-    _table,
+    backend_of,
+    claim_out,
+    fmt_value,
+    progress_bar,
+    table_text,
 )
 from sim.runs.tasks import Interrupted, SchedulerLost
 
@@ -41,8 +41,8 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
     the_plan = plan(exp)  # every set's scenarios load before the folder is made
     out = args.out or Path("results") / exp.name
     started = datetime.now(UTC)
-    with _claim(out, require_empty=False):  # run_uncertainty checks the folder is this one's
-        bar = _progress(0, args.quiet)
+    with claim_out(out, require_empty=False):  # run_uncertainty checks the folder is this one's
+        bar = progress_bar(0, args.quiet)
 
         def on_total(n: int) -> None:
             bar.total = n
@@ -50,7 +50,7 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
 
         try:
             result = run_uncertainty(
-                the_plan, out, _backend(args), args.resume, bar.update, on_total
+                the_plan, out, backend_of(args), args.resume, bar.update, on_total
             )
         except UncertaintyError as err:
             bar.close()
@@ -122,7 +122,7 @@ def _pct(x: float) -> str:
 def _interval(low: float, high: float) -> str:
     if math.isnan(low) or math.isnan(high):
         return "-"
-    return f"[{_fmt(low)}, {_fmt(high)}]"
+    return f"[{fmt_value(low)}, {fmt_value(high)}]"
 
 
 def _share(x: float) -> str:
@@ -160,16 +160,16 @@ def print_analysis(analysis: Any) -> None:
         rows.append(
             [
                 m.metric,
-                _fmt(sp.mean),
+                fmt_value(sp.mean),
                 _interval(sp.low, sp.high),
                 _pct(sp.parameter_share),
-                _fmt(b.mean) if b else "-",
+                fmt_value(b.mean) if b else "-",
                 _interval(b.ci_low, b.ci_high) if b else "-",
             ]
         )
     base_n = exp.sampling.base_replications
     print(
-        _table(
+        table_text(
             rows,
             [
                 "metric",
@@ -218,7 +218,7 @@ def _print_indices(analysis: Any) -> None:
             ]
             for i in ranked
         ]
-        print(_table(rows, [metric, "first order", "95% CI", "total", "95% CI"]))
+        print(table_text(rows, [metric, "first order", "95% CI", "total", "95% CI"]))
     first = next(iter(analysis.indices.values()))
     how = (
         "model-free, from the Saltelli design"
@@ -254,7 +254,7 @@ def _print_decisions(analysis: Any) -> None:
     ]
     print()
     print("The chance that a decision is right (share of parameter sets)")
-    print(_table(rows, ["question", "chance", "95% CI"]))
+    print(table_text(rows, ["question", "chance", "95% CI"]))
 
 
 def _print_value(analysis: Any) -> None:
@@ -271,4 +271,4 @@ def _print_value(analysis: Any) -> None:
         f"Value of perfect information (£ a year, at {_pounds(v.willingness_to_pay)} an "
         f"admission avoided; mean net benefit {_pounds(v.net_benefit.mean)} a year)"
     )
-    print(_table(rows, ["input", "EVPPI"]))
+    print(table_text(rows, ["input", "EVPPI"]))

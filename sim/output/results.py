@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-def _csv(rows: list[list[Any]]) -> str:
+def csv_text(rows: list[list[Any]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerows(rows)
@@ -55,7 +55,7 @@ def default_out_dir(scenario: Scenario, root: Path = Path("results"), suffix: st
     return out
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
     here = Path(__file__).resolve().parent
     try:
         commit = subprocess.run(
@@ -75,7 +75,7 @@ def _git_commit() -> str | None:
         return None
 
 
-def _version(dist: str) -> str | None:
+def package_version(dist: str) -> str | None:
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
@@ -87,8 +87,8 @@ def manifest(
 ) -> dict[str, Any]:
     """Provenance of a run: what produced these numbers, with which software."""
     return {
-        "nhsim_version": _version("nhsim"),
-        "git_commit": _git_commit(),
+        "nhsim_version": package_version("nhsim"),
+        "git_commit": git_commit(),
         "command": command,
         "scenario": results.scenario.name,
         "seed": results.seed,
@@ -97,10 +97,10 @@ def manifest(
         "finished": finished.isoformat(timespec="seconds"),
         "versions": {
             "python": platform.python_version(),
-            "simpy": _version("simpy"),
-            "numpy": _version("numpy"),
-            "scipy": _version("scipy"),
-            "pydantic": _version("pydantic"),
+            "simpy": package_version("simpy"),
+            "numpy": package_version("numpy"),
+            "scipy": package_version("scipy"),
+            "pydantic": package_version("pydantic"),
         },
         "platform": platform.platform(),
         **extra,
@@ -117,14 +117,14 @@ def replications_csv(results: Results) -> str:
     rows: list[list[Any]] = [["replication", "seed", *metrics]]
     for idx, rep in zip(results.indices or range(results.n), results.replications):
         rows.append([idx, results.seeds[idx], *(rep.get(m, "") for m in metrics)])
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def summary_csv(results: Results) -> str:
     rows: list[list[Any]] = [["metric", "mean", "std", "ci_low", "ci_high", "n"]]
     for metric, iv in results.summary().items():
         rows.append([metric, iv.mean, iv.std, iv.ci_low, iv.ci_high, iv.n])
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def write_run(
@@ -173,7 +173,7 @@ def comparison_csv(comparison: Comparison, confidence: float = 0.95) -> str:
                 r.pct_change,
             ]
         )
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def write_comparison(
@@ -199,14 +199,14 @@ def write_comparison(
 def provenance(command: list[str], started: datetime, **extra: Any) -> dict[str, Any]:
     """What produced a results folder, with which software: the part every manifest shares."""
     return {
-        "nhsim_version": _version("nhsim"),
-        "git_commit": _git_commit(),
+        "nhsim_version": package_version("nhsim"),
+        "git_commit": git_commit(),
         "command": command,
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": {
             "python": platform.python_version(),
-            **{k: _version(k) for k in ("simpy", "numpy", "scipy", "pydantic")},
+            **{k: package_version(k) for k in ("simpy", "numpy", "scipy", "pydantic")},
         },
         "platform": platform.platform(),
         **extra,
@@ -240,15 +240,15 @@ def write_calibration(out: Path, result: Any) -> Path:
     for p in cal.free:
         lo, hi = result.interval(p.key)
         rows.append([p.key, result.values[p.key], result.stderr[p.key], lo, hi, p.low, p.high])
-    write_atomic(out / "parameters.csv", _csv(rows))
+    write_atomic(out / "parameters.csv", csv_text(rows))
     fit = [["target", "observed", "model_mean", "ci_low", "ci_high"]] + [
         [t.metric, t.value, m, lo, hi] for t, m, lo, hi in result.fit
     ]
-    write_atomic(out / "fit.csv", _csv(fit))
+    write_atomic(out / "fit.csv", csv_text(fit))
     hist = [[p.key for p in cal.free] + [t.metric for t in cal.targets]] + [
         [*(h[0][p.key] for p in cal.free), *h[1]] for h in result.history
     ]
-    write_atomic(out / "evaluations.csv", _csv(hist))
+    write_atomic(out / "evaluations.csv", csv_text(hist))
     return out_file
 
 
@@ -269,4 +269,4 @@ def published_csv(figures: list[Any]) -> str:
         rows.append(
             [f.figure, f.published, f.model_mean, f.ci_low, f.ci_high, f.relative_error, f.inside]
         )
-    return _csv(rows)
+    return csv_text(rows)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from sim.output.files import write_atomic
-from sim.output.results import _csv, comparison_csv
+from sim.output.results import comparison_csv, csv_text
 from sim.runs.uncertainty import BASE, UncertaintyResult
 from sim.runs.uncertainty_analysis import Analysis
 from sim.runs.uncertainty_stats import Indices
@@ -76,7 +76,7 @@ def uncertainty_csv(analysis: Analysis) -> str:
                 b.n if b else exp.sampling.base_replications,
             ]
         )
-    return _csv([[_num(c) for c in r] for r in rows])
+    return csv_text([[_num(c) for c in r] for r in rows])
 
 
 def _index_rows(metric: str, ind: Indices, extra: list[Any]) -> list[list[Any]]:
@@ -117,7 +117,7 @@ def indices_csv(analysis: Analysis) -> str:
     rows: list[list[Any]] = [["metric", *_INDEX_HEADER]]
     for metric, ind in analysis.indices.items():
         rows += _index_rows(metric, ind, [])
-    return _csv([[_num(c) for c in r] for r in rows])
+    return csv_text([[_num(c) for c in r] for r in rows])
 
 
 def convergence_csv(analysis: Analysis) -> str:
@@ -125,7 +125,7 @@ def convergence_csv(analysis: Analysis) -> str:
     for metric, levels in analysis.convergence.items():
         for ind in levels:
             rows += _index_rows(metric, ind, [])
-    return _csv([[_num(c) for c in r] for r in rows])
+    return csv_text([[_num(c) for c in r] for r in rows])
 
 
 def decision_csv(analysis: Analysis) -> str:
@@ -136,7 +136,7 @@ def decision_csv(analysis: Analysis) -> str:
         rows.append(
             [p.question, p.metric, p.side, p.threshold, p.probability, p.low, p.high, p.sets]
         )
-    return _csv([[_num(c) for c in r] for r in rows])
+    return csv_text([[_num(c) for c in r] for r in rows])
 
 
 def evppi_csv(analysis: Analysis) -> str:
@@ -148,14 +148,14 @@ def evppi_csv(analysis: Analysis) -> str:
         )
         for k, x in v.evppi.items():
             rows.append([k, x, x / v.evpi if v.evpi > 0 else math.nan, v.willingness_to_pay])
-    return _csv([[_num(c) for c in r] for r in rows])
+    return csv_text([[_num(c) for c in r] for r in rows])
 
 
 def curves_csv(analysis: Analysis) -> str:
     rows: list[list[Any]] = [["curve", "metric", "x", "probability"]]
     for c in analysis.curves:
         rows += [[c.name, c.metric, x, p] for x, p in zip(c.x, c.probability)]
-    return _csv([[_num(c) for c in r] for r in rows])
+    return csv_text([[_num(c) for c in r] for r in rows])
 
 
 def inputs_csv(analysis: Analysis) -> str:
@@ -177,7 +177,7 @@ def inputs_csv(analysis: Analysis) -> str:
                 inp.spec.source,
             ]
         )
-    return _csv([[_num(c) for c in r] for r in rows])
+    return csv_text([[_num(c) for c in r] for r in rows])
 
 
 def _value_columns(result: UncertaintyResult) -> list[tuple[str, str, str | None]]:
@@ -207,7 +207,7 @@ def sets_csv(analysis: Analysis) -> str:
             values.append(v[part] if part is not None else v)
         means = [float(np.mean(result.values(pset.index, m))) for m in metrics]
         rows.append([pset.index, pset.role, pset.row, pset.swapped or "", *values, *means])
-    return _csv([[_num(c) for c in r] for r in rows])
+    return csv_text([[_num(c) for c in r] for r in rows])
 
 
 def base_comparison(result: UncertaintyResult) -> Any:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.output.results import _csv
+from sim.output.results import csv_text
 from sim.runs.backends import Backend
 from sim.runs.compare import paired_values, split_figure
 from sim.runs.experiment_file import Experiment, experiment_error
@@ -220,10 +220,10 @@ def search_csv(result: SearchResult) -> str:
                     e.holds,
                 ]
             )
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def frontier_csv(result: SearchResult) -> str:
     assert result.experiment.search is not None
     keys = list(result.experiment.search.capacities)
-    return _csv([keys, *[[f[k] for k in keys] for f in result.frontier]])
+    return csv_text([keys, *[[f[k] for k in keys] for f in result.frontier]])

@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from sim.engine.streams import replication_seeds
 from sim.output.files import folder_is_empty
-from sim.output.results import _csv, write_atomic
+from sim.output.results import csv_text, write_atomic
 from sim.runs.backends import Backend, BackendError
 from sim.runs.experiment_file import (
     Experiment,
@@ -388,7 +388,7 @@ def sweep_csv(result: SweepResult, confidence: float = 0.95) -> str:
                 )
                 row += [d.mean, d.ci_low, d.ci_high]
             rows.append(row)
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def sweep_replications_csv(result: SweepResult) -> str:
@@ -411,4 +411,4 @@ def sweep_replications_csv(result: SweepResult) -> str:
                     *(rep.get(m, "") for m in metrics),
                 ]
             )
-    return _csv(rows)
+    return csv_text(rows)

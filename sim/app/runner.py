@@ -39,9 +39,10 @@ __all__ = [
 ]
 
 POOL_KINDS = ("virtual_ward", "intermediate_care", "acute")
-TRACED_REPLICATIONS = 10
-"""The occupancy bands come from the first this many replications of each side: enough for
-a median and a 10-90% band, at a fraction of the cost of tracing every replication."""
+TRACED_REPLICATIONS = 5
+"""The occupancy bands come from the first this many replications of each side, as in
+``nhsim compare``'s occupancy figure: a median and a 10-90% band of the daily beds in
+use, at a fraction of the cost of tracing every replication."""
 
 
 def nhsim_version() -> str:

@@ -166,3 +166,28 @@ def interrupts() -> Iterator[None]:
     finally:
         if signal.getsignal(signal.SIGINT) is _first_interrupt:
             signal.signal(signal.SIGINT, previous)
+
+
+def report_stopped(
+    stop: Exception, args: argparse.Namespace, out: Path, command: str, folder: str, what: str
+) -> int:
+    """Ctrl-C or a lost scheduler during a resumable command (``nhsim sweep``,
+    ``nhsim uncertainty``): how many finished pieces ``out/folder`` keeps, and the
+    command that continues; returns the exit code."""
+    from sim.runs.tasks import SchedulerLost
+
+    kept_dir = out / folder
+    done = len(list(kept_dir.glob(f"{folder[:-1]}-*.json"))) if kept_dir.exists() else 0
+    again = f"nhsim {command} {args.experiment}" + (f" --out {args.out}" if args.out else "")
+    if args.backend == "dask":
+        again += " --backend dask" + (f" --scheduler {args.scheduler}" if args.scheduler else "")
+    kept = f"{done} completed {what} kept in {out}/{folder}/"
+    if isinstance(stop, SchedulerLost):
+        print(
+            f"nhsim: {stop}. {kept}; continue, once the cluster is running again, with: "
+            f"{again} --resume",
+            file=sys.stderr,
+        )
+        return EXIT_SCHEDULER_LOST
+    print(f"Interrupted: {kept}; continue with: {again} --resume", file=sys.stderr)
+    return EXIT_INTERRUPTED

@@ -19,6 +19,7 @@ from sim.cli.format import (
     claim_out,
     fmt_value,
     progress_bar,
+    report_stopped,
     table_text,
 )
 from sim.runs.tasks import Interrupted, SchedulerLost
@@ -101,20 +102,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _sweep_stopped(stop: Interrupted, args: argparse.Namespace, out: Path) -> int:
     """Ctrl-C or a lost scheduler: what is kept, and the command that continues the sweep."""
-    done = len(list((out / "points").glob("point-*.json"))) if (out / "points").exists() else 0
-    again = f"nhsim sweep {args.experiment}" + (f" --out {args.out}" if args.out else "")
-    if args.backend == "dask":
-        again += " --backend dask" + (f" --scheduler {args.scheduler}" if args.scheduler else "")
-    kept = f"{done} completed point(s) kept in {out}/points/"
-    if isinstance(stop, SchedulerLost):
-        print(
-            f"nhsim: {stop}. {kept}; continue, once the cluster is running again, with: "
-            f"{again} --resume",
-            file=sys.stderr,
-        )
-        return EXIT_SCHEDULER_LOST
-    print(f"Interrupted: {kept}; continue with: {again} --resume", file=sys.stderr)
-    return EXIT_INTERRUPTED
+    return report_stopped(stop, args, out, "sweep", "points", "point(s)")
 
 
 def _value(v: Any) -> str:

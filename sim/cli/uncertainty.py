@@ -14,15 +14,14 @@ from typing import Any
 from sim.cli.format import (
     EXIT_BAD_INPUT,
     EXIT_CHECK_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_SCHEDULER_LOST,
     backend_of,
     claim_out,
     fmt_value,
     progress_bar,
+    report_stopped,
     table_text,
 )
-from sim.runs.tasks import Interrupted, SchedulerLost
+from sim.runs.tasks import Interrupted
 
 __all__ = ["cmd_uncertainty", "print_analysis"]
 
@@ -98,21 +97,7 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
 
 def _stopped(stop: Interrupted, args: argparse.Namespace, out: Path) -> int:
     """Ctrl-C or a lost scheduler: what is kept, and the command that continues."""
-    sets = out / "sets"
-    done = len(list(sets.glob("set-*.json"))) if sets.exists() else 0
-    again = f"nhsim uncertainty {args.experiment}" + (f" --out {args.out}" if args.out else "")
-    if args.backend == "dask":
-        again += " --backend dask" + (f" --scheduler {args.scheduler}" if args.scheduler else "")
-    kept = f"{done} completed parameter set(s) kept in {out}/sets/"
-    if isinstance(stop, SchedulerLost):
-        print(
-            f"nhsim: {stop}. {kept}; continue, once the cluster is running again, with: "
-            f"{again} --resume",
-            file=sys.stderr,
-        )
-        return EXIT_SCHEDULER_LOST
-    print(f"Interrupted: {kept}; continue with: {again} --resume", file=sys.stderr)
-    return EXIT_INTERRUPTED
+    return report_stopped(stop, args, out, "uncertainty", "sets", "parameter set(s)")
 
 
 def _pct(x: float) -> str:

@@ -42,7 +42,7 @@ SATURATED = 0.95
 
 
 def fmt(x: float) -> str:
-    """A number as the command line prints it (3 significant figures, thousands with commas)."""
+    """A number as the page shows it (about 3 significant figures, thousands with commas)."""
     if x is None or math.isnan(x):
         return "–"
     ax = abs(x)
